@@ -1,0 +1,5 @@
+"""reconciler: GitOps for AWS Lambda versions and aliases."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
