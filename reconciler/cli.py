@@ -47,14 +47,24 @@ def _load_commands() -> list[ModuleType]:
 def add_global_options(parser: argparse.ArgumentParser) -> None:
     """Options every command accepts (also after the sub-command name)."""
     group = parser.add_argument_group("global options")
-    group.add_argument("--region", default=argparse.SUPPRESS, help="AWS region when a manifest names none")
+    group.add_argument(
+        "--region", default=argparse.SUPPRESS, help="AWS region when a manifest names none"
+    )
     group.add_argument(
         "--endpoint-url",
         default=argparse.SUPPRESS,
         help="AWS endpoint (AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_LAMBDA also work)",
     )
-    group.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS, help="more logs on stderr")
-    group.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress or info on stderr")
+    group.add_argument(
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS, help="more logs on stderr"
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="no progress or info on stderr",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,7 +103,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # Global options may sit before or after the sub-command; fill defaults.
-    for name, default in (("region", None), ("endpoint_url", None), ("verbose", 0), ("quiet", False)):
+    for name, default in (
+        ("region", None),
+        ("endpoint_url", None),
+        ("verbose", 0),
+        ("quiet", False),
+    ):
         if not hasattr(args, name):
             setattr(args, name, default)
     _configure_logging(args.verbose, args.quiet)

@@ -1,3 +1,55 @@
-"""Reports: text, JSON and markdown renderings of plans, applies and drift."""
+"""Reports: text, JSON and markdown renderings of plans, applies and drift.
+
+The JSON report documents are the contract every renderer works from:
+
+    # Report JSON documents (format_version 1) — produced by `plan|apply|drift --format json`
+
+    Every command that takes `--format json` prints exactly ONE JSON document on stdout, even when it
+    exits 1 (then `failure_reason` is set and `errors` is non-empty). Common top-level keys:
+      format_version: 1
+      kind: "plan" | "apply" | "drift"
+      tool_version: "0.1.0"
+      generated_at: ISO-8601 UTC string
+      target: null | {"account": "123456789012" | null, "region": "eu-west-1" | null}   (set with --target)
+      manifests: {"paths": [...], "files": [...], "digest": "sha256:<hex>"}
+      failure_reason: null | "invalid-manifest" | "plan-error" | "plan-stale" | "apply-failed"
+      errors: [{"function": str|null, "region": str|null, "alias": str|null, "message": str}]
+      functions: [{"function": str, "region": str|null, "account": str|null, "status": str, "reason": str|null}]
+
+    ## kind = "plan"
+      has_changes: bool
+      summary: {"publish": int, "create": int, "update": int, "delete": int}
+      changes: list of
+        {"action": "publish_version" | "create_alias" | "update_alias" | "delete_alias",
+         "function": "payments-api", "region": "eu-west-1", "account": "123456789012" | null,
+         "alias": "live" | null (null for publish_version),
+         "before": null | {"version": "2", "weights": {"4": 0.1}, "description": "text" | null},
+         "after":  null | {"version": "3" | null, "weights": {}, "description": "text" | null},
+            # publish_version: before null, after {"version": null, "code_sha256": "...", "description": ...}
+            # an alias pointing at a version still to be published has after.version null and
+            # after.version_label e.g. "release (new from $LATEST)"; version_label is always present in
+            # before/after for display, e.g. "stable (3)".
+         "fields": ["version", "weights", "description"]   # which fields change (update_alias)
+         "traffic_shift": bool,                              # true when version or weights change
+         "summary": "one human line describing the change"}
+      notes: [{"function": str, "region": str|null, "alias": str|null, "message": str}]   # info, e.g. unmanaged alias kept
+      function status values: "unchanged" | "changes" | "error"
+
+    ## kind = "apply"
+      same keys as plan (changes = what was planned), plus
+      success: bool
+      each change has "status": "applied" | "skipped" | "failed" | "not_attempted", "message": str|null
+      function status values: "unchanged" | "changed" | "failed" (reason says why)
+
+    ## kind = "drift"
+      in_sync: bool
+      drift: [{"function": str, "region": str|null, "account": str|null, "alias": str|null,
+               "kind": "alias_missing" | "version_differs" | "weights_differ" | "description_differs"
+                       | "unmanaged_alias" | "pinned_version_missing" | "version_unpublished" | "rollout_failed",
+               "expected": any JSON | null, "actual": any JSON | null, "message": str}]
+      info: same shape as drift items (e.g. kind "unmanaged_alias" where prune is false, kind "converging"
+            for an in-flight rollout): reported, not drift
+      function status values: "in_sync" | "drifted" | "converging" | "error"
+"""
 
 from __future__ import annotations

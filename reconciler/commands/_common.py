@@ -1,0 +1,120 @@
+"""What plan, apply and drift share: options, loading, the session, output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from reconciler.documents import Doc, failure_doc
+from reconciler.engine import Engine, RunOptions
+from reconciler.errors import ManifestError, UsageError
+from reconciler.gateway import Connection, Session
+from reconciler.manifest import load_manifests
+from reconciler.model import FunctionSpec, ManifestSet
+
+
+def add_run_arguments(
+    parser: argparse.ArgumentParser, *, formats: Sequence[str] = ("text", "json", "markdown")
+) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=["manifests"],
+        metavar="PATH",
+        help="manifest files or folders (default: manifests/)",
+    )
+    parser.add_argument("--format", choices=formats, default="text", help="output format on stdout")
+    parser.add_argument(
+        "--target",
+        metavar="ACCOUNT/REGION",
+        help="only the functions of this account/region group (`*` matches any)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=8,
+        help="functions worked on in parallel (default 8)",
+    )
+    parser.add_argument(
+        "--max-rps",
+        type=float,
+        default=10.0,
+        help="control-plane requests/second per account and region (default 10; AWS allows 15)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def target_doc(target: str | None) -> dict[str, Any] | None:
+    if not target:
+        return None
+    account, _, region = target.partition("/")
+    return {
+        "account": None if account in ("", "*") else account,
+        "region": None if region in ("", "*") else region,
+    }
+
+
+def load(args: argparse.Namespace, kind: str) -> tuple[ManifestSet, tuple[FunctionSpec, ...]]:
+    """Load and validate manifests; with --format json a failure is a document too."""
+    try:
+        manifests = load_manifests(args.paths)
+    except ManifestError as err:
+        if args.format == "json":
+            emit(
+                failure_doc(
+                    kind,
+                    "invalid-manifest",
+                    [str(d) for d in err.diagnostics],
+                    args.paths,
+                    target_doc(args.target),
+                ),
+                "json",
+            )
+        raise
+    specs = manifests.functions
+    if args.target:
+        from reconciler.targets import filter_target
+
+        specs = filter_target(specs, args.target, default_region=args.region)
+    return manifests, specs
+
+
+def engine(args: argparse.Namespace) -> Engine:
+    if args.max_rps <= 0:
+        raise UsageError("--max-rps must be positive")
+    connection = Connection(
+        region=args.region,
+        endpoint_url=args.endpoint_url,
+        max_rps=args.max_rps,
+        concurrency=args.concurrency,
+    )
+    options = RunOptions(region=args.region, concurrency=args.concurrency, progress=not args.quiet)
+    return Engine(Session(connection), options)
+
+
+def render(doc: Doc, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+    if fmt == "markdown":
+        from reconciler.report.markdown import render as render_markdown
+
+        text = render_markdown(doc)
+        return text if text.endswith("\n") else text + "\n"
+    from reconciler.report.text import render_text
+
+    return render_text(doc)
+
+
+def emit(doc: Doc, fmt: str) -> None:
+    """stdout carries the chosen format and nothing else."""
+    sys.stdout.write(render(doc, fmt))
+    sys.stdout.flush()

@@ -1,0 +1,83 @@
+"""`reconciler apply`: plan, then change AWS to match (or apply a saved plan)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from reconciler.commands import _common
+from reconciler.documents import Doc, apply_doc, failure_doc, plan_doc
+from reconciler.engine import Engine
+from reconciler.errors import StalePlanError, UsageError
+from reconciler.plan import Plan
+from reconciler.report.text import render_text
+from reconciler.savedplan import function_plans, read_plan_file, stale_differences
+
+NAME = "apply"
+HELP = "change live aliases to match the manifests (or a saved plan)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    _common.add_run_arguments(parser)
+    parser.add_argument("--auto-approve", action="store_true", help="apply without asking")
+    parser.add_argument(
+        "--plan",
+        metavar="PLAN.json",
+        dest="plan_file",
+        help="apply this saved plan exactly, or nothing",
+    )
+
+
+def _confirm(doc: Doc) -> bool:
+    """Ask on a TTY; refuse when nobody can answer."""
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "refusing to apply without --auto-approve: stdin is not a terminal, so nobody can confirm"
+        )
+    sys.stderr.write(render_text(doc))
+    sys.stderr.write("\nApply these changes? Only 'yes' is accepted: ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip() == "yes"
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.plan_file:
+        return _apply_saved(args)
+    manifests, specs = _common.load(args, "apply")
+    engine = _common.engine(args)
+    plan = engine.make_plan(specs)
+    doc = plan_doc(plan, manifests, args.paths, _common.target_doc(args.target))
+    if plan.has_errors:
+        # A plan error anywhere stops apply everywhere: nothing is changed.
+        doc = apply_doc(doc, [])
+        doc["failure_reason"] = "plan-error"
+        _common.emit(doc, args.format)
+        return 1
+    if plan.actions and not args.auto_approve and not _confirm(doc):
+        print("Apply cancelled; nothing was changed.", file=sys.stderr)
+        return 1
+    return _execute(engine, plan, doc, args.format)
+
+
+def _execute(engine: Engine, plan: Plan, doc: Doc, fmt: str) -> int:
+    outcomes = engine.apply(plan)
+    result = apply_doc(doc, outcomes)
+    _common.emit(result, fmt)
+    return 0 if result["success"] else 1
+
+
+def _apply_saved(args: argparse.Namespace) -> int:
+    saved = read_plan_file(args.plan_file)
+    plans = function_plans(saved)
+    engine = _common.engine(args)
+    paths = saved["manifests"]["paths"]
+    differences = stale_differences(saved, plans, engine.gateway_for)
+    if differences:
+        if args.format == "json":
+            _common.emit(failure_doc("apply", "plan-stale", differences, paths), "json")
+        raise StalePlanError(differences)
+    # The same manifests the plan was made from: used only to re-plan a race.
+    from reconciler.manifest import load_manifests
+
+    engine.register(load_manifests(paths).functions)
+    return _execute(engine, Plan(functions=tuple(plans)), saved, args.format)

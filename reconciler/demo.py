@@ -1,0 +1,66 @@
+"""`make demo`: the whole tour against the embedded emulator, step by step.
+
+validate -> plan -> apply -> plan (no changes) -> an out-of-band change (as
+someone in the console would) -> drift (exit 2) -> apply -> drift (exit 0).
+Every step runs the real CLI in a child process; the emulator stops at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from reconciler import sandbox
+from reconciler.gateway import Connection, Session
+
+STEPS: list[tuple[str, list[str], int]] = [
+    ("Validate the manifests (no AWS calls)", ["validate", "manifests"], 0),
+    ("Plan: what would change (reads only)", ["plan", "manifests", "--detailed-exitcode"], 2),
+    ("Apply it", ["apply", "manifests", "--auto-approve"], 0),
+    ("Plan again: nothing left to do", ["plan", "manifests", "--detailed-exitcode"], 0),
+]
+AFTER_CHANGE: list[tuple[str, list[str], int]] = [
+    ("Drift check: the console change is reported (exit 2)", ["drift", "manifests"], 2),
+    ("Apply: git wins again", ["apply", "manifests", "--auto-approve"], 0),
+    ("Drift check: in sync (exit 0)", ["drift", "manifests"], 0),
+]
+
+
+def _step(env: dict[str, str], title: str, argv: list[str], expected: int) -> bool:
+    print(f"\n==> {title}\n$ reconciler {' '.join(argv)}", flush=True)
+    proc = subprocess.run([sys.executable, "-m", "reconciler", *argv], env=env, check=False)
+    verdict = "as expected" if proc.returncode == expected else f"UNEXPECTED (wanted {expected})"
+    print(f"[exit {proc.returncode}: {verdict}]", flush=True)
+    return proc.returncode == expected
+
+
+def main() -> int:
+    emulator = sandbox.start()
+    try:
+        sandbox.seed(emulator)
+        print(f"Emulator at {emulator.url}, seeded; every command below talks to it.")
+        env = {**os.environ, **emulator.env()}
+        ok = all(_step(env, *step) for step in STEPS)
+        print("\n==> Someone repoints payments-api:live to version 1 in the console", flush=True)
+        keys = (
+            sandbox.CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            sandbox.CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+        session = Session(
+            Connection(region=sandbox.REGION, endpoint_url=emulator.url, credentials=keys)
+        )
+        gw = session.gateway(sandbox.REGION)
+        current = gw.get_alias("payments-api", "live")
+        gw.update_alias(
+            "payments-api", "live", "1", (), None, current.revision_id if current else ""
+        )
+        ok = all(_step(env, *step) for step in AFTER_CHANGE) and ok
+    finally:
+        emulator.stop()
+    print("\nDemo finished; the emulator is stopped." if ok else "\nDemo FAILED: see above.")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,255 @@
+"""Plans, apply outcomes and drift as versioned JSON documents.
+
+These dicts are the single source of every output format: text and markdown
+render them, ``--format json`` prints them, a saved plan is one, and
+``schemas/plan.schema.json`` / ``schemas/drift.schema.json`` describe them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from reconciler import __version__
+from reconciler.executor import FunctionOutcome
+from reconciler.model import ManifestSet
+from reconciler.plan import (
+    Action,
+    AliasState,
+    CreateAlias,
+    DeleteAlias,
+    FunctionPlan,
+    FunctionRef,
+    Plan,
+    Problem,
+    PublishVersion,
+    UpdateAlias,
+    is_pending,
+)
+
+FORMAT_VERSION = 1
+Doc = dict[str, Any]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def state_doc(state: AliasState | None) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    pending = is_pending(state.version)
+    return {
+        "version": None if pending else state.version,
+        "weights": {("new" if is_pending(v) else v): w for v, w in state.weights},
+        "description": state.description,
+        "version_label": state.label(),
+        "weights_label": state.weights_text(),
+        "pending_version": state.version if pending else None,
+        "pending_weights": [v for v, _ in state.weights if is_pending(v)],
+    }
+
+
+def _fn_fields(fn: FunctionRef) -> dict[str, Any]:
+    return {
+        "function": fn.name,
+        "function_id": fn.function,
+        "region": fn.region,
+        "account": fn.account,
+    }
+
+
+def change_doc(action: Action) -> Doc:
+    doc: Doc = {"action": action.action, **_fn_fields(action.fn), "alias": action.alias}
+    doc["before"] = None
+    doc["after"] = None
+    doc["fields"] = []
+    doc["traffic_shift"] = False
+    doc["summary"] = action.describe()
+    if isinstance(action, PublishVersion):
+        doc["after"] = {
+            "version": None,
+            "code_sha256": action.code_sha256,
+            "description": action.description,
+        }
+        doc["code_sha256"] = action.code_sha256
+        doc["latest_revision_id"] = action.latest_revision_id
+        doc["ref_name"] = action.ref_name
+    elif isinstance(action, CreateAlias):
+        doc["after"] = state_doc(action.after)
+        doc["traffic_shift"] = True
+    elif isinstance(action, UpdateAlias):
+        doc["before"] = state_doc(action.before)
+        doc["after"] = state_doc(action.after)
+        doc["fields"] = list(action.fields)
+        doc["traffic_shift"] = action.traffic_shift
+        doc["revision_id"] = action.revision_id
+    elif isinstance(action, DeleteAlias):
+        doc["before"] = state_doc(action.before)
+        doc["traffic_shift"] = True
+        doc["revision_id"] = action.revision_id
+    return doc
+
+
+def _error(fn: FunctionRef | None, problem: Problem) -> Doc:
+    return {
+        "function": fn.name if fn else None,
+        "region": fn.region if fn else None,
+        "alias": problem.alias,
+        "kind": problem.kind,
+        "message": problem.message,
+    }
+
+
+def _manifests(manifests: ManifestSet | None, paths: Sequence[str]) -> Doc:
+    return {
+        "paths": list(paths),
+        "files": list(manifests.files) if manifests else [],
+        "digest": manifests.digest if manifests else None,
+    }
+
+
+def _base(
+    kind: str, manifests: ManifestSet | None, paths: Sequence[str], target: Doc | None
+) -> Doc:
+    return {
+        "format_version": FORMAT_VERSION,
+        "kind": kind,
+        "tool_version": __version__,
+        "generated_at": _now(),
+        "target": target,
+        "manifests": _manifests(manifests, paths),
+        "failure_reason": None,
+        "errors": [],
+        "functions": [],
+    }
+
+
+def _recorded(fp: FunctionPlan) -> Doc:
+    return {
+        "aliases": {
+            name: {**(state_doc(state) or {}), "revision_id": rev}
+            for name, state, rev in fp.recorded_aliases
+        },
+        "latest_revision_id": fp.recorded_latest_revision,
+    }
+
+
+def plan_doc(
+    plan: Plan, manifests: ManifestSet | None, paths: Sequence[str], target: Doc | None = None
+) -> Doc:
+    doc = _base("plan", manifests, paths, target)
+    counts = plan.counts()
+    doc["has_changes"] = bool(plan.actions)
+    doc["summary"] = counts
+    doc["summary_line"] = plan.summary_line()
+    doc["changes"] = [change_doc(a) for a in plan.actions]
+    doc["notes"] = [
+        {
+            "function": f.fn.name,
+            "region": f.fn.region,
+            "alias": n.alias,
+            "kind": n.kind,
+            "message": n.message,
+        }
+        for f in plan.functions
+        for n in f.notes
+    ]
+    doc["errors"] = [_error(fn, p) for fn, p in plan.all_problems]
+    doc["functions"] = [
+        {
+            **_fn_fields(f.fn),
+            "status": f.status,
+            "changes": len(f.actions),
+            "reason": None,
+            "recorded": _recorded(f),
+        }
+        for f in plan.functions
+    ]
+    if doc["errors"]:
+        doc["failure_reason"] = "plan-error"
+    return doc
+
+
+def apply_doc(plan_document: Doc, outcomes: Sequence[FunctionOutcome]) -> Doc:
+    """The plan document, with each change's and each function's result."""
+    doc = {**plan_document, "kind": "apply", "generated_at": _now()}
+    by_key = {o.fn.key: o for o in outcomes}
+    results: dict[tuple[str, str, str | None, str], tuple[str, str | None]] = {}
+    for done in outcomes:
+        for result in done.results:
+            key = (
+                result.action.fn.key,
+                result.action.action,
+                result.action.alias,
+                _sha(result.action),
+            )
+            results[key] = (result.status, result.message)
+    changes = []
+    for change in plan_document["changes"]:
+        key = (
+            f"{change['region']}/{change['function']}",
+            change["action"],
+            change["alias"],
+            change.get("code_sha256", ""),
+        )
+        status, message = results.get(key, ("not_attempted", None))
+        changes.append({**change, "status": status, "message": message})
+    doc["changes"] = changes
+    functions = []
+    for fn_doc in plan_document["functions"]:
+        outcome = by_key.get(f"{fn_doc['region']}/{fn_doc['function']}")
+        status = (
+            outcome.status
+            if outcome
+            else ("failed" if fn_doc["status"] == "error" else "unchanged")
+        )
+        functions.append(
+            {**fn_doc, "status": status, "reason": outcome.reason if outcome else fn_doc["reason"]}
+        )
+    doc["functions"] = functions
+    failed = [f for f in functions if f["status"] == "failed"]
+    doc["success"] = not failed and not doc["errors"]
+    doc["applied"] = sum(1 for c in changes if c["status"] == "applied")
+    for f in failed:
+        doc["errors"].append(
+            {
+                "function": f["function"],
+                "region": f["region"],
+                "alias": None,
+                "kind": "apply_failed",
+                "message": f["reason"],
+            }
+        )
+    if failed and not doc["failure_reason"]:
+        doc["failure_reason"] = "apply-failed"
+    return doc
+
+
+def _sha(action: Action) -> str:
+    return action.code_sha256 if isinstance(action, PublishVersion) else ""
+
+
+def failure_doc(
+    kind: str, reason: str, messages: Sequence[str], paths: Sequence[str], target: Doc | None = None
+) -> Doc:
+    """A document for a run that stopped before it had a plan."""
+    doc = _base(kind, None, paths, target)
+    doc["failure_reason"] = reason
+    doc["errors"] = [
+        {"function": None, "region": None, "alias": None, "kind": reason, "message": m}
+        for m in messages
+    ]
+    if kind == "drift":
+        doc.update(in_sync=False, drift=[], info=[])
+    else:
+        doc.update(
+            has_changes=False,
+            summary={"publish": 0, "create": 0, "update": 0, "delete": 0},
+            changes=[],
+            notes=[],
+        )
+        if kind == "apply":
+            doc["success"] = False
+    return doc

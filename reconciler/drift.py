@@ -1,0 +1,145 @@
+"""Drift: the same plan, read as "what differs from git" instead of "what to do".
+
+A drift check is a plan that is never applied; each planned change is one
+kind of drift. Exit codes: 0 in sync, 2 drift, 1 error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reconciler.documents import Doc, _base, _error, state_doc
+from reconciler.model import ManifestSet
+from reconciler.plan import Action, CreateAlias, DeleteAlias, Plan, PublishVersion, UpdateAlias
+
+# Problems that are a difference from git, not a failure to look.
+DRIFT_PROBLEMS = {"pinned_version_missing"}
+
+_FIELD_KINDS = {
+    "version": "version_differs",
+    "weights": "weights_differ",
+    "description": "description_differs",
+}
+
+
+def _item(action: Action, kind: str, expected: Any, actual: Any, message: str) -> Doc:
+    return {
+        "function": action.fn.name,
+        "region": action.fn.region,
+        "account": action.fn.account,
+        "alias": action.alias,
+        "kind": kind,
+        "expected": expected,
+        "actual": actual,
+        "message": message,
+    }
+
+
+def drift_items(action: Action) -> list[Doc]:
+    where = f"{action.fn.name}:{action.alias}" if action.alias else action.fn.name
+    if isinstance(action, PublishVersion):
+        return [
+            _item(
+                action,
+                "version_unpublished",
+                action.code_sha256,
+                None,
+                f"{where}: no published version has code_sha256 {action.code_sha256[:12]}… "
+                f"({action.ref_name}); $LATEST has it, unpublished",
+            )
+        ]
+    if isinstance(action, CreateAlias):
+        return [
+            _item(
+                action, "alias_missing", state_doc(action.after), None, f"{where}: alias is missing"
+            )
+        ]
+    if isinstance(action, DeleteAlias):
+        return [
+            _item(
+                action,
+                "unmanaged_alias",
+                None,
+                state_doc(action.before),
+                f"{where}: alias exists but is not in the manifest (prune: true)",
+            )
+        ]
+    assert isinstance(action, UpdateAlias)
+    items = []
+    for field in action.fields:
+        before, after = action.before, action.after
+        expected: Any
+        actual: Any
+        if field == "version":
+            expected, actual = after.label(), before.version
+            text = f"serves version {before.version}, manifest says {after.label()}"
+        elif field == "weights":
+            expected, actual = state_doc(after)["weights"], state_doc(before)["weights"]  # type: ignore[index]
+            text = f"weights are {before.weights_text()}, manifest says {after.weights_text()}"
+        else:
+            expected, actual = after.description, before.description
+            text = f'description is "{before.description}", manifest says "{after.description}"'
+        items.append(_item(action, _FIELD_KINDS[field], expected, actual, f"{where}: {text}"))
+    return items
+
+
+def drift_doc(
+    plan: Plan, manifests: ManifestSet | None, paths: Sequence[str], target: Doc | None = None
+) -> Doc:
+    doc = _base("drift", manifests, paths, target)
+    drift: list[Doc] = [item for a in plan.actions for item in drift_items(a)]
+    errors: list[Doc] = []
+    for fn, problem in plan.all_problems:
+        if problem.kind in DRIFT_PROBLEMS and fn is not None:
+            drift.append(
+                {
+                    "function": fn.name,
+                    "region": fn.region,
+                    "account": fn.account,
+                    "alias": problem.alias,
+                    "kind": problem.kind,
+                    "expected": None,
+                    "actual": None,
+                    "message": problem.message,
+                }
+            )
+        else:
+            errors.append(_error(fn, problem))
+    info = [
+        {
+            "function": f.fn.name,
+            "region": f.fn.region,
+            "account": f.fn.account,
+            "alias": n.alias,
+            "kind": n.kind,
+            "expected": None,
+            "actual": None,
+            "message": n.message,
+        }
+        for f in plan.functions
+        for n in f.notes
+    ]
+    drifted = {(d["region"], d["function"]) for d in drift}
+    failed = {(e["region"], e["function"]) for e in errors}
+    doc["functions"] = [
+        {
+            "function": f.fn.name,
+            "function_id": f.fn.function,
+            "region": f.fn.region,
+            "account": f.fn.account,
+            "status": "error"
+            if (f.fn.region, f.fn.name) in failed
+            else "drifted"
+            if (f.fn.region, f.fn.name) in drifted
+            else "in_sync",
+            "reason": None,
+        }
+        for f in plan.functions
+    ]
+    doc["in_sync"] = not drift and not errors
+    doc["drift"] = drift
+    doc["info"] = info
+    doc["errors"] = errors
+    doc["failure_reason"] = "plan-error" if errors else None
+    return doc

@@ -1,0 +1,152 @@
+"""The pipeline: manifests -> desired model -> live snapshot -> Plan -> (apply).
+
+``plan`` and ``drift`` run :func:`make_plan` only; ``apply`` runs the same and
+then hands the Plan to the executor. There is no dry-run flag anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from reconciler.errors import AwsError, PlanError, ReconcilerError
+from reconciler.executor import FunctionOutcome, execute
+from reconciler.gateway import LambdaGateway, Session, default_region
+from reconciler.model import FunctionSpec, ManifestSet
+from reconciler.plan import FunctionPlan, FunctionRef, Plan, Problem
+from reconciler.progress import Progress
+from reconciler.reader import read_and_plan
+
+log = logging.getLogger("reconciler.engine")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    region: str | None = None
+    concurrency: int = 8
+    progress: bool = False
+
+
+class Engine:
+    """Plans (and applies) a set of functions against one AWS session."""
+
+    def __init__(self, session: Session, options: RunOptions) -> None:
+        self.session = session
+        self.options = options
+        self._specs: dict[FunctionRef, FunctionSpec] = {}
+
+    def function_ref(self, spec: FunctionSpec) -> FunctionRef | None:
+        region = spec.region or self.options.region or default_region()
+        if region is None:
+            return None
+        return FunctionRef(
+            function=spec.function, name=spec.name, region=region, account=spec.account
+        )
+
+    def gateway_for(self, fn: FunctionRef) -> LambdaGateway:
+        return self.session.gateway(fn.region)
+
+    def _check_accounts(self, refs: Sequence[FunctionRef]) -> dict[FunctionRef, Problem]:
+        """The account guard: one STS call per run, only if a manifest asks."""
+        guarded = [r for r in refs if r.account]
+        if not guarded:
+            return {}
+        try:
+            actual = self.session.caller_account(guarded[0].region)
+        except AwsError as err:
+            return {
+                r: Problem("account_unknown", f"cannot check the account guard: {err}")
+                for r in guarded
+            }
+        return {
+            r: Problem(
+                "account_mismatch",
+                f"the credentials belong to account {actual}, but the manifest of {r.name} "
+                f"requires account {r.account}; refusing to act on it",
+            )
+            for r in guarded
+            if r.account != actual
+        }
+
+    def register(
+        self, specs: Sequence[FunctionSpec]
+    ) -> list[tuple[FunctionSpec, FunctionRef | None]]:
+        """Remember which spec each function comes from (for re-planning)."""
+        pairs: list[tuple[FunctionSpec, FunctionRef | None]] = []
+        for spec in specs:
+            ref = self.function_ref(spec)
+            if ref is not None:
+                self._specs[ref] = spec
+            pairs.append((spec, ref))
+        return pairs
+
+    def replan(self, fn: FunctionRef) -> FunctionPlan:
+        return read_and_plan(self.gateway_for(fn), self._specs[fn], fn)
+
+    def make_plan(self, manifests: ManifestSet | Sequence[FunctionSpec]) -> Plan:
+        specs = manifests.functions if isinstance(manifests, ManifestSet) else tuple(manifests)
+        global_problems: list[tuple[FunctionRef | None, Problem]] = []
+        refs: list[tuple[FunctionSpec, FunctionRef]] = []
+        for spec, ref in self.register(specs):
+            if ref is None:
+                global_problems.append(
+                    (
+                        None,
+                        Problem(
+                            "no_region", f"{spec.function}: no region; set `region:` or --region"
+                        ),
+                    )
+                )
+                continue
+            refs.append((spec, ref))
+        refused = self._check_accounts([r for _, r in refs])
+        progress = Progress("planning", len(refs), enabled=self.options.progress)
+
+        def plan_one(item: tuple[FunctionSpec, FunctionRef]) -> FunctionPlan:
+            spec, ref = item
+            try:
+                if ref in refused:
+                    return FunctionPlan(fn=ref, problems=(refused[ref],))
+                return read_and_plan(self.gateway_for(ref), spec, ref)
+            except ReconcilerError as err:
+                return FunctionPlan(
+                    fn=ref, problems=(Problem("aws_error", str(err).splitlines()[0]),)
+                )
+            finally:
+                progress.advance()
+
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
+                plans = tuple(pool.map(plan_one, refs))
+        finally:
+            progress.close()
+        return Plan(functions=plans, problems=tuple(global_problems))
+
+    def apply(
+        self, plan: Plan, *, on_done: Callable[[FunctionOutcome], None] | None = None
+    ) -> list[FunctionOutcome]:
+        """Carry out a Plan. Callers must not pass a plan with problems."""
+        if plan.has_errors:
+            raise PlanError([p.message for _, p in plan.all_problems])
+        todo = [f for f in plan.functions if f.actions]
+        progress = Progress("applying", len(todo), enabled=self.options.progress)
+
+        def done(outcome: FunctionOutcome) -> None:
+            progress.advance()
+            if on_done:
+                on_done(outcome)
+
+        try:
+            outcomes = execute(
+                todo,
+                self.gateway_for,
+                replan=self.replan if self._specs else None,
+                concurrency=self.options.concurrency,
+                on_done=done,
+            )
+        finally:
+            progress.close()
+        by_fn = {o.fn: o for o in outcomes}
+        return [by_fn.get(f.fn) or FunctionOutcome(f.fn, "unchanged") for f in plan.functions]

@@ -1,0 +1,500 @@
+"""The only module that talks to AWS (the only importer of boto3/botocore).
+
+One small method per AWS call, typed results. "Not found" becomes ``None``;
+every other failure becomes a :mod:`reconciler.errors` type that names the
+operation, the function and the alias, and keeps the AWS error as its cause.
+
+Retries are ours, not botocore's: botocore is configured explicitly for one
+attempt, and :meth:`LambdaGateway._call` retries throttling (honouring
+``retryAfterSeconds``), 5xx, dropped connections and timeouts with jittered
+exponential backoff, every attempt paying a token to the run's rate limiter so
+that retries never exceed the shared quota.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from reconciler import __version__
+from reconciler.errors import (
+    AccessDeniedError,
+    AwsError,
+    ConflictError,
+    InvalidRequestError,
+    PreconditionFailedError,
+    ThrottledError,
+)
+from reconciler.live import LiveAlias, VersionInfo, normalise_weights
+from reconciler.model import LATEST
+from reconciler.throttle import RateLimits, RetryPolicy
+
+log = logging.getLogger("reconciler.gateway")
+
+PAGE_SIZE = 50
+_THROTTLE_CODES = {"TooManyRequestsException", "Throttling", "ThrottlingException"}
+_NOT_FOUND_CODES = {"ResourceNotFoundException"}
+_RETRYABLE_NETWORK = (
+    botocore.exceptions.ConnectionError,
+    botocore.exceptions.HTTPClientError,
+)
+
+
+class _NotFound(Exception):
+    """Internal: the resource does not exist (mapped to None by callers)."""
+
+
+@dataclass
+class CallStats:
+    """How many calls (and retries) a gateway made, by operation."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    retries: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, operation: str, *, retry: bool) -> None:
+        with self.lock:
+            self.calls[operation] += 1
+            if retry:
+                self.retries[operation] += 1
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach AWS: what the global CLI options say."""
+
+    region: str | None = None
+    endpoint_url: str | None = None
+    max_rps: float = 10.0
+    concurrency: int = 8
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Explicit keys (the sandbox); None: boto3's usual credential chain.
+    credentials: tuple[str, str] | None = None
+
+
+def _client_config(concurrency: int) -> botocore.config.Config:
+    return botocore.config.Config(
+        # Explicit: one attempt per call; the gateway does the retrying.
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=30,
+        max_pool_connections=max(10, concurrency * 2),
+        user_agent_extra=f"reconciler/{__version__}",
+    )
+
+
+def default_region() -> str | None:
+    """The region boto3 would use from the environment/config, if any."""
+    region: str | None = boto3.session.Session().region_name
+    return region
+
+
+class Session:
+    """Shared by all gateways of a run: clients per region, limits, stats."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.connection = connection
+        self.limits = RateLimits(connection.max_rps, clock=clock, sleep=sleep)
+        self.stats = CallStats()
+        self._sleep = sleep
+        self._clock = clock
+        keys = connection.credentials
+        self._boto = (
+            boto3.session.Session(aws_access_key_id=keys[0], aws_secret_access_key=keys[1])
+            if keys
+            else boto3.session.Session()
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        self._rng = random.Random()
+
+    def client(self, service: str, region: str) -> Any:
+        key = (service, region)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._boto.client(
+                    service,  # type: ignore[call-overload]
+                    region_name=region,
+                    endpoint_url=self.connection.endpoint_url,
+                    config=_client_config(self.connection.concurrency),
+                )
+            return self._clients[key]
+
+    def gateway(self, region: str) -> LambdaGateway:
+        return LambdaGateway(self, region)
+
+    def caller_account(self, region: str) -> str:
+        client = self.client("sts", region)
+        try:
+            account: str = client.get_caller_identity()["Account"]
+        except botocore.exceptions.ClientError as exc:
+            raise _map_error(exc, "GetCallerIdentity", "(credentials)", None) from exc
+        except (botocore.exceptions.NoCredentialsError, *_RETRYABLE_NETWORK) as exc:
+            raise AwsError("GetCallerIdentity", "(credentials)", str(exc)) from exc
+        return account
+
+
+def _map_error(
+    exc: botocore.exceptions.ClientError, operation: str, function: str, alias: str | None
+) -> AwsError:
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", ""))
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+    message = str(error.get("Message", "")) or str(exc)
+    kind: type[AwsError] = AwsError
+    if code in _THROTTLE_CODES or status == 429:
+        kind = ThrottledError
+    elif code == "PreconditionFailedException" or status == 412:
+        kind = PreconditionFailedError
+    elif code in {"ResourceConflictException", "ConflictException"} or status == 409:
+        kind = ConflictError
+    elif code in {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException"}:
+        kind = AccessDeniedError
+    elif status == 400:
+        kind = InvalidRequestError
+    return kind(operation, function, message, alias=alias, code=code, status=status)
+
+
+def _alias_from(data: Mapping[str, Any]) -> LiveAlias:
+    routing = data.get("RoutingConfig") or {}
+    return LiveAlias(
+        name=str(data["Name"]),
+        version=str(data["FunctionVersion"]),
+        weights=normalise_weights(routing.get("AdditionalVersionWeights")),
+        description=str(data.get("Description") or ""),
+        revision_id=str(data.get("RevisionId") or ""),
+    )
+
+
+def _version_from(data: Mapping[str, Any]) -> VersionInfo:
+    dlq = data.get("DeadLetterConfig") or {}
+    return VersionInfo(
+        version=str(data.get("Version", LATEST)),
+        code_sha256=str(data.get("CodeSha256", "")),
+        revision_id=str(data.get("RevisionId") or ""),
+        last_update_status=str(data.get("LastUpdateStatus") or "Successful"),
+        state=str(data.get("State") or "Active"),
+        role=str(data.get("Role") or ""),
+        dead_letter_target=str(dlq.get("TargetArn") or ""),
+        description=str(data.get("Description") or ""),
+    )
+
+
+class LambdaGateway:
+    """Typed Lambda calls for one region, with retries and rate limiting."""
+
+    def __init__(self, session: Session, region: str) -> None:
+        self.session = session
+        self.region = region
+        self._client = session.client("lambda", region)
+        self._policy = session.connection.retry
+
+    # -- the retry loop -------------------------------------------------
+    def _call(
+        self,
+        operation: str,
+        function: str,
+        alias: str | None,
+        method: Callable[..., Any],
+        **params: Any,
+    ) -> Any:
+        policy = self._policy
+        quota = "get_function" if operation == "GetFunction" else "control"
+        bucket = self.session.limits.bucket(self.region, quota)
+        started = self.session._clock()
+        attempt = 0
+        while True:
+            bucket.acquire()
+            self.session.stats.count(operation, retry=attempt > 0)
+            try:
+                return method(**params)
+            except botocore.exceptions.ClientError as exc:
+                error = _map_error(exc, operation, function, alias)
+                if error.code in _NOT_FOUND_CODES or error.status == 404:
+                    raise _NotFound() from exc
+                delay = self._retry_delay(error, exc.response, attempt)
+                if delay is None:
+                    raise error from exc
+                if isinstance(error, ThrottledError):
+                    bucket.penalise(delay)
+                last: AwsError = error
+                cause: BaseException = exc
+            except _RETRYABLE_NETWORK as exc:
+                last = AwsError(operation, function, f"network error: {exc}", alias=alias)
+                cause = exc
+                delay = self._policy.backoff(attempt, self.session._rng)
+            attempt += 1
+            elapsed = self.session._clock() - started
+            if attempt >= policy.max_attempts or elapsed + delay > policy.max_total:
+                log.warning("%s on %s: giving up after %d attempts", operation, function, attempt)
+                raise last from cause
+            log.debug("%s on %s: retry %d in %.2fs (%s)", operation, function, attempt, delay, last)
+            self.session._sleep(delay)
+
+    def _retry_delay(
+        self, error: AwsError, response: Mapping[str, Any], attempt: int
+    ) -> float | None:
+        backoff = self._policy.backoff(attempt, self.session._rng)
+        if isinstance(error, ThrottledError):
+            try:
+                hinted = float(response.get("retryAfterSeconds") or 0)
+            except (TypeError, ValueError):
+                hinted = 0.0
+            return max(hinted, backoff)
+        if error.status >= 500 or error.code in {"ServiceException", "ServiceUnavailable"}:
+            return backoff
+        return None
+
+    def _optional(
+        self,
+        operation: str,
+        function: str,
+        alias: str | None,
+        method: Callable[..., Any],
+        **params: Any,
+    ) -> Any:
+        try:
+            return self._call(operation, function, alias, method, **params)
+        except _NotFound:
+            return None
+
+    # -- reads ----------------------------------------------------------
+    def list_aliases(self, function: str) -> list[LiveAlias] | None:
+        """All aliases (paged), or None when the function does not exist."""
+        aliases: list[LiveAlias] = []
+        for page in self._pages("ListAliases", function, self._client.list_aliases, "Aliases"):
+            if page is None:
+                return None
+            aliases.extend(_alias_from(a) for a in page)
+        return aliases
+
+    def list_versions(self, function: str) -> list[VersionInfo] | None:
+        """$LATEST then every published version (paged), or None if missing."""
+        versions: list[VersionInfo] = []
+        pages = self._pages(
+            "ListVersionsByFunction", function, self._client.list_versions_by_function, "Versions"
+        )
+        for page in pages:
+            if page is None:
+                return None
+            versions.extend(_version_from(v) for v in page)
+        return versions
+
+    def _pages(
+        self, operation: str, function: str, method: Callable[..., Any], key: str
+    ) -> Iterator[list[Mapping[str, Any]] | None]:
+        marker: str | None = None
+        while True:
+            params: dict[str, Any] = {"FunctionName": function, "MaxItems": PAGE_SIZE}
+            if marker:
+                params["Marker"] = marker
+            data = self._optional(operation, function, None, method, **params)
+            if data is None:
+                yield None
+                return
+            yield list(data.get(key, []))
+            marker = data.get("NextMarker")
+            if not marker:
+                return
+
+    def get_alias(self, function: str, alias: str) -> LiveAlias | None:
+        data = self._optional(
+            "GetAlias", function, alias, self._client.get_alias, FunctionName=function, Name=alias
+        )
+        return None if data is None else _alias_from(data)
+
+    def get_version(self, function: str, qualifier: str) -> VersionInfo | None:
+        """GetFunctionConfiguration of a version or $LATEST; None if missing."""
+        data = self._optional(
+            "GetFunctionConfiguration",
+            function,
+            None,
+            self._client.get_function_configuration,
+            FunctionName=function,
+            Qualifier=qualifier,
+        )
+        return None if data is None else _version_from(data)
+
+    def wait_until_updated(self, function: str) -> VersionInfo | None:
+        """Poll GetFunction (its own quota) until LastUpdateStatus settles."""
+        policy = self._policy
+        deadline = self.session._clock() + policy.settle_timeout
+        while True:
+            data = self._optional(
+                "GetFunction", function, None, self._client.get_function, FunctionName=function
+            )
+            if data is None:
+                return None
+            info = _version_from(data.get("Configuration", {}))
+            if info.last_update_status != "InProgress" and info.state != "Pending":
+                return info
+            if self.session._clock() >= deadline:
+                raise ConflictError(
+                    "GetFunction",
+                    function,
+                    f"still {info.last_update_status} after {policy.settle_timeout:.0f}s",
+                    code="ResourceConflictException",
+                    status=409,
+                )
+            self.session._sleep(policy.settle_poll)
+
+    # -- mutations ------------------------------------------------------
+    def publish_version(
+        self, function: str, code_sha256: str, revision_id: str, description: str | None
+    ) -> VersionInfo:
+        params: dict[str, Any] = {"FunctionName": function, "CodeSha256": code_sha256}
+        if revision_id:
+            params["RevisionId"] = revision_id
+        if description:
+            params["Description"] = description
+        policy = self._policy
+        deadline = self.session._clock() + policy.settle_timeout
+        while True:
+            try:
+                data = self._call(
+                    "PublishVersion", function, None, self._client.publish_version, **params
+                )
+                return _version_from(data)
+            except ConflictError:
+                # 409: an update of $LATEST is in progress; wait for it, bounded.
+                if self.session._clock() >= deadline:
+                    raise
+                self.wait_until_updated(function)
+            except _NotFound as exc:
+                raise AwsError(
+                    "PublishVersion", function, "function not found", status=404
+                ) from exc
+
+    def create_alias(
+        self,
+        function: str,
+        alias: str,
+        version: str,
+        weights: tuple[tuple[str, float], ...],
+        description: str | None,
+    ) -> LiveAlias:
+        params: dict[str, Any] = {
+            "FunctionName": function,
+            "Name": alias,
+            "FunctionVersion": version,
+        }
+        if weights:
+            params["RoutingConfig"] = {"AdditionalVersionWeights": dict(weights)}
+        if description:
+            params["Description"] = description
+        return _alias_from(
+            self._mutate("CreateAlias", function, alias, self._client.create_alias, params)
+        )
+
+    def update_alias(
+        self,
+        function: str,
+        alias: str,
+        version: str,
+        weights: tuple[tuple[str, float], ...],
+        description: str | None,
+        revision_id: str,
+    ) -> LiveAlias:
+        params: dict[str, Any] = {
+            "FunctionName": function,
+            "Name": alias,
+            "FunctionVersion": version,
+            # Always sent: an empty map is how a split is cleared.
+            "RoutingConfig": {"AdditionalVersionWeights": dict(weights)},
+        }
+        if description is not None:
+            params["Description"] = description
+        if revision_id:
+            params["RevisionId"] = revision_id
+        return _alias_from(
+            self._mutate("UpdateAlias", function, alias, self._client.update_alias, params)
+        )
+
+    def delete_alias(self, function: str, alias: str) -> bool:
+        """Delete; False when it was already gone."""
+        try:
+            self._call(
+                "DeleteAlias",
+                function,
+                alias,
+                self._client.delete_alias,
+                FunctionName=function,
+                Name=alias,
+            )
+        except _NotFound:
+            return False
+        return True
+
+    def _mutate(
+        self,
+        operation: str,
+        function: str,
+        alias: str,
+        method: Callable[..., Any],
+        params: dict[str, Any],
+    ) -> Mapping[str, Any]:
+        try:
+            data: Mapping[str, Any] = self._call(operation, function, alias, method, **params)
+        except _NotFound as exc:
+            raise AwsError(
+                operation, function, "function or version not found", alias=alias, status=404
+            ) from exc
+        return data
+
+
+class EmulatorAdmin:
+    """Set-up calls for the local sandbox (create functions, deploy code).
+
+    Not used against real AWS by plan/apply/drift; it lives here because this
+    module is the only one that talks to boto3.
+    """
+
+    def __init__(self, session: Session, region: str) -> None:
+        self._lambda = session.client("lambda", region)
+        self._iam = session.client("iam", region)
+
+    def ensure_role(self, name: str) -> str:
+        try:
+            arn: str = self._iam.get_role(RoleName=name)["Role"]["Arn"]
+        except botocore.exceptions.ClientError:
+            policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+            arn = self._iam.create_role(RoleName=name, AssumeRolePolicyDocument=policy)["Role"][
+                "Arn"
+            ]
+        return arn
+
+    def create_function(self, name: str, code: bytes, role: str) -> None:
+        self._lambda.create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=role,
+            Handler="index.handler",
+            Code={"ZipFile": code},
+        )
+
+    def deploy(self, name: str, code: bytes) -> str:
+        """UpdateFunctionCode of $LATEST; returns its CodeSha256."""
+        sha: str = self._lambda.update_function_code(FunctionName=name, ZipFile=code)["CodeSha256"]
+        return sha
+
+    def publish(self, name: str, description: str = "") -> str:
+        version: str = self._lambda.publish_version(FunctionName=name, Description=description)[
+            "Version"
+        ]
+        return version

@@ -1,0 +1,85 @@
+"""Live state as read from AWS: what the gateway returns and the reader gathers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from reconciler.model import LATEST
+
+# Weights at or below this are "no weight": AWS omits them, moto keeps them.
+WEIGHT_EPSILON = 1e-9
+
+
+def normalise_weights(weights: Mapping[str, float] | None) -> tuple[tuple[str, float], ...]:
+    """Absent, ``{}`` and all-zero weights are the same: no split."""
+    if not weights:
+        return ()
+    return tuple(sorted((v, float(w)) for v, w in weights.items() if float(w) > WEIGHT_EPSILON))
+
+
+@dataclass(frozen=True)
+class LiveAlias:
+    name: str
+    version: str
+    weights: tuple[tuple[str, float], ...]
+    description: str
+    revision_id: str
+
+    def versions(self) -> tuple[str, ...]:
+        return (self.version, *(v for v, _ in self.weights))
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """GetFunctionConfiguration of one qualifier (a version or $LATEST)."""
+
+    version: str
+    code_sha256: str
+    revision_id: str = ""
+    last_update_status: str = "Successful"
+    state: str = "Active"
+    role: str = ""
+    dead_letter_target: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ContentResolution:
+    """Where a content reference (code_sha256) was found.
+
+    ``version`` is an existing published version with the hash; otherwise
+    ``publish_from`` is $LATEST (whose hash matches) to publish; otherwise
+    neither: the hash is found nowhere.
+    """
+
+    code_sha256: str
+    version: str | None = None
+    publish_from: VersionInfo | None = None
+
+
+@dataclass(frozen=True)
+class FunctionSnapshot:
+    """What planning one function needs to know about AWS, read once."""
+
+    exists: bool
+    aliases: Mapping[str, LiveAlias] = field(default_factory=dict)
+    # Qualifier -> configuration, or None when that version does not exist.
+    versions: Mapping[str, VersionInfo | None] = field(default_factory=dict)
+    content: Mapping[str, ContentResolution] = field(default_factory=dict)
+
+    def referenced_versions(self) -> frozenset[str]:
+        """Versions some live alias serves (so they certainly exist)."""
+        found: set[str] = set()
+        for alias in self.aliases.values():
+            found.update(alias.versions())
+        found.discard(LATEST)
+        return frozenset(found)
+
+    def version_exists(self, version: str) -> bool | None:
+        """True/False when known, None when this snapshot never looked."""
+        if version in self.referenced_versions():
+            return True
+        if version in self.versions:
+            return self.versions[version] is not None
+        return None

@@ -1,0 +1,215 @@
+"""A plan is data: frozen actions the executor carries out and reports describe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from reconciler.model import LATEST
+
+# The version an alias will point at once a pending publish has happened.
+PENDING_PREFIX = "pending:"
+
+
+def pending_version(code_sha256: str) -> str:
+    return f"{PENDING_PREFIX}{code_sha256}"
+
+
+def is_pending(version: str) -> bool:
+    return version.startswith(PENDING_PREFIX)
+
+
+def format_weight(weight: float) -> str:
+    return f"{weight * 100:g}%"
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    """Which function an action is for. ``function`` is passed to AWS as is."""
+
+    function: str
+    name: str
+    region: str
+    account: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.region}/{self.name}"
+
+
+@dataclass(frozen=True)
+class AliasState:
+    """An alias's managed fields. ``description`` None means "not managed"."""
+
+    version: str
+    weights: tuple[tuple[str, float], ...] = ()
+    description: str | None = None
+    # Human labels ("stable (3)") for reports; not compared.
+    version_label: str = field(default="", compare=False)
+    weight_labels: tuple[str, ...] = field(default=(), compare=False)
+
+    def label(self) -> str:
+        if self.version_label:
+            return self.version_label
+        if is_pending(self.version):
+            return "(new version)"
+        return self.version
+
+    def weights_text(self) -> str:
+        if not self.weights:
+            return "{}"
+        parts = []
+        for i, (version, weight) in enumerate(self.weights):
+            label = self.weight_labels[i] if i < len(self.weight_labels) else version
+            parts.append(f"{label}: {format_weight(weight)}")
+        return "{" + ", ".join(parts) + "}"
+
+
+@dataclass(frozen=True)
+class PublishVersion:
+    fn: FunctionRef
+    code_sha256: str
+    description: str | None
+    # $LATEST's RevisionId when planned: publishing fails if it changed since.
+    latest_revision_id: str
+    ref_name: str
+    action: Literal["publish_version"] = "publish_version"
+    alias: None = None
+
+    def describe(self) -> str:
+        desc = f', description "{self.description}"' if self.description else ""
+        return (
+            f"+ publish {self.fn.name} $LATEST as a new version for {self.ref_name} "
+            f"(sha256 {self.code_sha256[:12]}…{desc})"
+        )
+
+
+@dataclass(frozen=True)
+class CreateAlias:
+    fn: FunctionRef
+    alias: str
+    after: AliasState
+    action: Literal["create_alias"] = "create_alias"
+
+    def describe(self) -> str:
+        text = f"+ alias {self.fn.name}:{self.alias}  version {self.after.label()}"
+        if self.after.weights:
+            text += f", weights {self.after.weights_text()}"
+        if self.after.description:
+            text += f', description "{self.after.description}"'
+        return text
+
+
+@dataclass(frozen=True)
+class UpdateAlias:
+    fn: FunctionRef
+    alias: str
+    before: AliasState
+    after: AliasState
+    fields: tuple[str, ...]
+    revision_id: str
+    action: Literal["update_alias"] = "update_alias"
+
+    def describe(self) -> str:
+        parts = []
+        if "version" in self.fields:
+            parts.append(f"version {self.before.label()} -> {self.after.label()}")
+        if "weights" in self.fields:
+            parts.append(f"weights {self.before.weights_text()} -> {self.after.weights_text()}")
+        if "description" in self.fields:
+            parts.append(f'description "{self.before.description}" -> "{self.after.description}"')
+        return f"~ alias {self.fn.name}:{self.alias}  " + ", ".join(parts)
+
+    @property
+    def traffic_shift(self) -> bool:
+        return "version" in self.fields or "weights" in self.fields
+
+
+@dataclass(frozen=True)
+class DeleteAlias:
+    fn: FunctionRef
+    alias: str
+    before: AliasState
+    revision_id: str
+    action: Literal["delete_alias"] = "delete_alias"
+
+    def describe(self) -> str:
+        return (
+            f"- alias {self.fn.name}:{self.alias}  (was version {self.before.label()}; prune: true)"
+        )
+
+
+Action = PublishVersion | CreateAlias | UpdateAlias | DeleteAlias
+
+ACTION_ORDER = {"publish_version": 0, "create_alias": 1, "update_alias": 1, "delete_alias": 2}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that stops planning. ``kind`` is stable (reports, drift)."""
+
+    kind: str
+    message: str
+    alias: str | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    message: str
+    alias: str | None = None
+    kind: str = "info"
+
+
+@dataclass(frozen=True)
+class FunctionPlan:
+    fn: FunctionRef
+    actions: tuple[Action, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    notes: tuple[Note, ...] = ()
+    # Versions whose configuration the planner needs before it can decide.
+    needs: frozenset[str] = frozenset()
+    # What was read, for a saved plan's staleness check.
+    recorded_aliases: tuple[tuple[str, AliasState, str], ...] = ()
+    recorded_latest_revision: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.problems:
+            return "error"
+        return "changes" if self.actions else "unchanged"
+
+
+@dataclass(frozen=True)
+class Plan:
+    functions: tuple[FunctionPlan, ...]
+    problems: tuple[tuple[FunctionRef | None, Problem], ...] = ()
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        return tuple(a for f in self.functions for a in f.actions)
+
+    @property
+    def all_problems(self) -> tuple[tuple[FunctionRef | None, Problem], ...]:
+        per_function = tuple((f.fn, p) for f in self.functions for p in f.problems)
+        return self.problems + per_function
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.all_problems)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"publish": 0, "create": 0, "update": 0, "delete": 0}
+        for action in self.actions:
+            counts[action.action.split("_")[0]] += 1
+        return counts
+
+    def summary_line(self) -> str:
+        c = self.counts()
+        return (
+            f"Plan: {c['publish']} to publish, {c['create']} to create, "
+            f"{c['update']} to update, {c['delete']} to delete."
+        )
+
+
+def display_version(version: str) -> str:
+    return LATEST if version == LATEST else version

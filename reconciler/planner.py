@@ -1,0 +1,249 @@
+"""The planner: (desired function, live snapshot) -> FunctionPlan. Pure.
+
+It reads nothing and changes nothing. When it cannot decide without knowing
+more (a version's configuration for the same-role check of a weighted split),
+it says so in ``FunctionPlan.needs``; the reader fetches that and asks again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reconciler.diff import changed_fields
+from reconciler.live import FunctionSnapshot, LiveAlias, VersionInfo
+from reconciler.model import (
+    LATEST,
+    AliasSpec,
+    ContentVersion,
+    FunctionSpec,
+    LatestVersion,
+    PinnedVersion,
+    VersionRef,
+)
+from reconciler.plan import (
+    Action,
+    AliasState,
+    CreateAlias,
+    DeleteAlias,
+    FunctionPlan,
+    FunctionRef,
+    Note,
+    Problem,
+    PublishVersion,
+    UpdateAlias,
+    is_pending,
+    pending_version,
+)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    version: str
+    label: str
+    publish: PublishVersion | None = None
+
+
+class _Unresolved(Exception):
+    def __init__(self, problem: Problem | None = None, needs: frozenset[str] = frozenset()):
+        self.problem = problem
+        self.needs = needs
+
+
+def resolve(ref: VersionRef, fn: FunctionRef, snap: FunctionSnapshot) -> Resolved:
+    """Turn a manifest version reference into a concrete (or pending) version."""
+    if isinstance(ref, LatestVersion):
+        return Resolved(LATEST, LATEST)
+    if isinstance(ref, PinnedVersion):
+        version = str(ref.number)
+        exists = snap.version_exists(version)
+        if exists is None:
+            raise _Unresolved(needs=frozenset({version}))
+        if not exists:
+            raise _Unresolved(
+                Problem(
+                    "pinned_version_missing",
+                    f"version {ref.label()} of {fn.name} does not exist "
+                    "(deleted, or never published); pin an existing version",
+                )
+            )
+        return Resolved(version, ref.label())
+    return _resolve_content(ref, fn, snap)
+
+
+def _resolve_content(ref: ContentVersion, fn: FunctionRef, snap: FunctionSnapshot) -> Resolved:
+    found = snap.content.get(ref.code_sha256)
+    if found is None:
+        raise _Unresolved(needs=frozenset({f"sha256:{ref.code_sha256}"}))
+    if found.version is not None:
+        return Resolved(found.version, f"{ref.name} ({found.version})")
+    if found.publish_from is not None:
+        publish = PublishVersion(
+            fn=fn,
+            code_sha256=ref.code_sha256,
+            description=ref.description,
+            latest_revision_id=found.publish_from.revision_id,
+            ref_name=ref.name,
+        )
+        return Resolved(pending_version(ref.code_sha256), f"{ref.name} (new from $LATEST)", publish)
+    raise _Unresolved(
+        Problem(
+            "hash_not_found",
+            f"no version of {fn.name} has code_sha256 {ref.code_sha256} ({ref.name}), "
+            "and $LATEST has other code; deploy that build to $LATEST first",
+        )
+    )
+
+
+def live_state(alias: LiveAlias) -> AliasState:
+    return AliasState(alias.version, alias.weights, alias.description)
+
+
+def _desired_state(
+    spec: AliasSpec, fn: FunctionRef, snap: FunctionSnapshot
+) -> tuple[AliasState, list[PublishVersion]]:
+    primary = resolve(spec.version, fn, snap)
+    weights: list[tuple[str, float]] = []
+    labels: list[str] = []
+    publishes = [primary.publish] if primary.publish else []
+    for ref, weight in spec.weights:
+        extra = resolve(ref, fn, snap)
+        if extra.publish:
+            publishes.append(extra.publish)
+        if weight > 0:
+            weights.append((extra.version, weight))
+            labels.append(extra.label)
+    state = AliasState(
+        version=primary.version,
+        weights=tuple(weights),
+        description=spec.description,
+        version_label=primary.label,
+        weight_labels=tuple(labels),
+    )
+    return state, publishes
+
+
+def _config_of(
+    version: str, snap: FunctionSnapshot, publishes: list[PublishVersion]
+) -> VersionInfo | None:
+    if is_pending(version):
+        sha = version.split(":", 1)[1]
+        found = snap.content.get(sha)
+        return found.publish_from if found else None
+    return snap.versions.get(version)
+
+
+def _split_problem(
+    state: AliasState,
+    alias: str,
+    fn: FunctionRef,
+    snap: FunctionSnapshot,
+    publishes: list[PublishVersion],
+) -> tuple[Problem | None, frozenset[str]]:
+    """Weighted versions must share execution role and dead-letter config."""
+    if not state.weights:
+        return None, frozenset()
+    versions = [state.version, *(v for v, _ in state.weights)]
+    missing = frozenset(v for v in versions if not is_pending(v) and v not in snap.versions)
+    if missing:
+        return None, missing
+    configs = [_config_of(v, snap, publishes) for v in versions]
+    if any(c is None for c in configs):
+        return None, frozenset()  # existence is reported by resolve()
+    roles = {c.role for c in configs if c}
+    dlqs = {c.dead_letter_target for c in configs if c}
+    if len(roles) > 1 or len(dlqs) > 1:
+        what = "execution roles" if len(roles) > 1 else "dead-letter configurations"
+        return (
+            Problem(
+                "incompatible_split",
+                f"alias {alias} of {fn.name} would split traffic between versions "
+                f"{' and '.join(versions)}, which have different {what}; Lambda rejects that",
+                alias=alias,
+            ),
+            frozenset(),
+        )
+    return None, frozenset()
+
+
+def plan_function(spec: FunctionSpec, fn: FunctionRef, snap: FunctionSnapshot) -> FunctionPlan:
+    """Everything that must change for ``fn`` to match ``spec``, in order."""
+    recorded = tuple((a.name, live_state(a), a.revision_id) for a in snap.aliases.values())
+    if not snap.exists:
+        problem = Problem(
+            "function_missing", f"function {fn.function} does not exist in {fn.region}"
+        )
+        return FunctionPlan(fn=fn, problems=(problem,))
+
+    problems: list[Problem] = []
+    needs: set[str] = set()
+    publishes: dict[str, PublishVersion] = {}
+    alias_actions: list[Action] = []
+    for spec_alias in spec.aliases:
+        try:
+            desired, wanted_publishes = _desired_state(spec_alias, fn, snap)
+        except _Unresolved as unresolved:
+            needs.update(unresolved.needs)
+            if unresolved.problem:
+                p = unresolved.problem
+                problems.append(
+                    Problem(p.kind, f"alias {spec_alias.name}: {p.message}", spec_alias.name)
+                )
+            continue
+        live = snap.aliases.get(spec_alias.name)
+        action: Action | None = None
+        if live is None:
+            action = CreateAlias(fn=fn, alias=spec_alias.name, after=desired)
+        else:
+            fields = changed_fields(live_state(live), desired)
+            if fields:
+                action = UpdateAlias(
+                    fn=fn,
+                    alias=spec_alias.name,
+                    before=live_state(live),
+                    after=desired,
+                    fields=fields,
+                    revision_id=live.revision_id,
+                )
+        if action is None:
+            continue
+        split_problem, missing = _split_problem(
+            desired, spec_alias.name, fn, snap, wanted_publishes
+        )
+        needs.update(missing)
+        if split_problem:
+            problems.append(split_problem)
+            continue
+        alias_actions.append(action)
+        for publish in wanted_publishes:
+            publishes.setdefault(publish.code_sha256, publish)
+
+    notes: list[Note] = []
+    deletes: list[Action] = []
+    for live in snap.aliases.values():
+        if spec.alias(live.name) is not None:
+            continue
+        if spec.prune:
+            deletes.append(
+                DeleteAlias(
+                    fn=fn, alias=live.name, before=live_state(live), revision_id=live.revision_id
+                )
+            )
+        else:
+            notes.append(
+                Note(
+                    f"alias {live.name} is not in the manifest; kept (set prune: true to delete it)",
+                    alias=live.name,
+                    kind="unmanaged_alias",
+                )
+            )
+
+    latest_revision = next(iter(publishes.values())).latest_revision_id if publishes else None
+    return FunctionPlan(
+        fn=fn,
+        actions=(*publishes.values(), *alias_actions, *deletes),
+        problems=tuple(problems),
+        notes=tuple(notes),
+        needs=frozenset(needs),
+        recorded_aliases=recorded,
+        recorded_latest_revision=latest_revision,
+    )

@@ -1,0 +1,175 @@
+"""Saved plans: ``plan --out FILE`` then ``apply --plan FILE``.
+
+A saved plan is applied exactly as reviewed, or not at all: before changing
+anything, every alias and $LATEST it will touch is read again and compared
+with what the plan recorded, and the manifests must still hash the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from reconciler.documents import FORMAT_VERSION, Doc
+from reconciler.errors import ManifestError, UsageError
+from reconciler.gateway import LambdaGateway
+from reconciler.live import normalise_weights
+from reconciler.manifest import load_manifests
+from reconciler.model import LATEST
+from reconciler.plan import (
+    Action,
+    AliasState,
+    CreateAlias,
+    DeleteAlias,
+    FunctionPlan,
+    FunctionRef,
+    PublishVersion,
+    UpdateAlias,
+)
+from reconciler.planner import live_state
+from reconciler.resources import load_schema
+
+
+def read_plan_file(path: str) -> Doc:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read saved plan {path}: {exc}") from exc
+    if (
+        not isinstance(doc, dict)
+        or doc.get("kind") != "plan"
+        or doc.get("format_version") != FORMAT_VERSION
+    ):
+        raise UsageError(f"{path} is not a saved plan of format_version {FORMAT_VERSION}")
+    try:
+        jsonschema.validate(doc, load_schema("plan"))
+    except jsonschema.ValidationError as exc:
+        raise UsageError(f"{path} is not a valid saved plan: {exc.message}") from exc
+    if doc.get("errors"):
+        raise UsageError(f"{path} records planning errors; a plan with errors cannot be applied")
+    return doc
+
+
+def _state(data: dict[str, Any] | None) -> AliasState:
+    assert data is not None
+    pending = list(data.get("pending_weights") or [])
+    weights = []
+    for version, weight in (data.get("weights") or {}).items():
+        weights.append((pending.pop(0) if version == "new" and pending else version, float(weight)))
+    return AliasState(
+        version=data.get("pending_version") or data["version"],
+        weights=tuple(weights),
+        description=data.get("description"),
+        version_label=data.get("version_label", ""),
+    )
+
+
+def _action(change: Doc) -> Action:
+    fn = FunctionRef(
+        change["function_id"], change["function"], change["region"], change.get("account")
+    )
+    kind = change["action"]
+    if kind == "publish_version":
+        return PublishVersion(
+            fn=fn,
+            code_sha256=change["code_sha256"],
+            description=change["after"].get("description"),
+            latest_revision_id=change.get("latest_revision_id") or "",
+            ref_name=change.get("ref_name") or "",
+        )
+    if kind == "create_alias":
+        return CreateAlias(fn=fn, alias=change["alias"], after=_state(change["after"]))
+    if kind == "update_alias":
+        return UpdateAlias(
+            fn=fn,
+            alias=change["alias"],
+            before=_state(change["before"]),
+            after=_state(change["after"]),
+            fields=tuple(change["fields"]),
+            revision_id=change.get("revision_id") or "",
+        )
+    return DeleteAlias(
+        fn=fn,
+        alias=change["alias"],
+        before=_state(change["before"]),
+        revision_id=change.get("revision_id") or "",
+    )
+
+
+def function_plans(doc: Doc) -> list[FunctionPlan]:
+    """The saved plan's actions, grouped by function in their order."""
+    grouped: dict[FunctionRef, list[Action]] = {}
+    for change in doc["changes"]:
+        action = _action(change)
+        grouped.setdefault(action.fn, []).append(action)
+    return [FunctionPlan(fn=fn, actions=tuple(actions)) for fn, actions in grouped.items()]
+
+
+def stale_differences(
+    doc: Doc, plans: list[FunctionPlan], gateway_for: Callable[[FunctionRef], LambdaGateway]
+) -> list[str]:
+    """Everything that no longer matches what the plan recorded."""
+    differences: list[str] = []
+    paths = doc["manifests"]["paths"]
+    try:
+        current = load_manifests(paths)
+        if current.digest != doc["manifests"]["digest"]:
+            differences.append(
+                f"the manifests in {', '.join(paths)} changed since the plan was made"
+            )
+    except ManifestError as err:
+        differences.append(
+            f"the manifests no longer load: {err.diagnostics[0] if err.diagnostics else err}"
+        )
+    for fp in plans:
+        gw = gateway_for(fp.fn)
+        aliases = gw.list_aliases(fp.fn.function)
+        if aliases is None:
+            differences.append(f"function {fp.fn.function} no longer exists")
+            continue
+        live = {a.name: a for a in aliases}
+        for action in fp.actions:
+            differences.extend(_compare(action, live, gw))
+    return differences
+
+
+def _compare(action: Action, live: dict[str, Any], gw: LambdaGateway) -> list[str]:
+    where = f"{action.fn.name}:{action.alias}"
+    if isinstance(action, PublishVersion):
+        latest = gw.get_version(action.fn.function, LATEST)
+        if latest is None or latest.code_sha256 != action.code_sha256:
+            return [f"{action.fn.name}: $LATEST no longer has code_sha256 {action.code_sha256}"]
+        if action.latest_revision_id and latest.revision_id != action.latest_revision_id:
+            return [
+                f"{action.fn.name}: $LATEST changed since the plan (revision {latest.revision_id})"
+            ]
+        return []
+    current = live.get(action.alias)
+    if isinstance(action, CreateAlias):
+        return (
+            []
+            if current is None
+            else [f"{where}: now exists (version {current.version}); the plan would create it"]
+        )
+    if current is None:
+        return [f"{where}: no longer exists"]
+    state = live_state(current)
+    recorded = action.before
+    if (
+        state.version != recorded.version
+        or normalise_weights(dict(state.weights)) != normalise_weights(dict(recorded.weights))
+        or (state.description != (recorded.description or ""))
+    ):
+        return [
+            f"{where}: is version {state.version} weights {state.weights_text()}, "
+            f"the plan recorded version {recorded.version} weights {recorded.weights_text()}"
+        ]
+    if action.revision_id and current.revision_id != action.revision_id:
+        return [
+            f"{where}: revision changed since the plan ({action.revision_id} -> {current.revision_id})"
+        ]
+    return []

@@ -1,0 +1,128 @@
+"""An in-memory stand-in for LambdaGateway: same methods, AWS's rules.
+
+Used for unit tests of the reader and executor; end-to-end tests use the
+real gateway against a moto server instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections import Counter
+from collections.abc import Callable
+
+from reconciler.errors import ConflictError, InvalidRequestError, PreconditionFailedError
+from reconciler.live import LiveAlias, VersionInfo, normalise_weights
+
+
+class FakeGateway:
+    def __init__(self) -> None:
+        self.aliases: dict[str, dict[str, LiveAlias]] = {}
+        self.versions: dict[str, dict[str, VersionInfo]] = {}
+        self.calls: Counter[str] = Counter()
+        # op -> callback run before the op (to inject races and faults)
+        self.before: dict[str, Callable[[], None]] = {}
+        self._ids = itertools.count(1)
+
+    # -- seeding ---------------------------------------------------------
+    def add_function(
+        self, name: str, shas: list[str], latest_sha: str | None = None, role: str = "r"
+    ) -> None:
+        versions = {
+            "$LATEST": VersionInfo(
+                "$LATEST", latest_sha or shas[-1], revision_id=str(uuid.uuid4()), role=role
+            )
+        }
+        for i, sha in enumerate(shas, start=1):
+            versions[str(i)] = VersionInfo(str(i), sha, role=role)
+        self.versions[name] = versions
+        self.aliases[name] = {}
+
+    def set_alias(
+        self,
+        fn: str,
+        name: str,
+        version: str,
+        weights: dict[str, float] | None = None,
+        description: str = "",
+    ) -> None:
+        self.aliases[fn][name] = LiveAlias(
+            name, version, normalise_weights(weights), description, str(uuid.uuid4())
+        )
+
+    def _hook(self, op: str) -> None:
+        self.calls[op] += 1
+        callback = self.before.pop(op, None)
+        if callback:
+            callback()
+
+    # -- reads -------------------------------------------------------------
+    def list_aliases(self, function: str) -> list[LiveAlias] | None:
+        self._hook("ListAliases")
+        if function not in self.aliases:
+            return None
+        return list(self.aliases[function].values())
+
+    def list_versions(self, function: str) -> list[VersionInfo] | None:
+        self._hook("ListVersionsByFunction")
+        if function not in self.versions:
+            return None
+        return list(self.versions[function].values())
+
+    def get_alias(self, function: str, alias: str) -> LiveAlias | None:
+        self._hook("GetAlias")
+        return self.aliases.get(function, {}).get(alias)
+
+    def get_version(self, function: str, qualifier: str) -> VersionInfo | None:
+        self._hook("GetFunctionConfiguration")
+        return self.versions.get(function, {}).get(qualifier)
+
+    def wait_until_updated(self, function: str) -> VersionInfo | None:
+        self._hook("GetFunction")
+        return self.versions.get(function, {}).get("$LATEST")
+
+    # -- mutations -----------------------------------------------------------
+    def publish_version(
+        self, function: str, code_sha256: str, revision_id: str, description: str | None
+    ) -> VersionInfo:
+        self._hook("PublishVersion")
+        versions = self.versions[function]
+        latest = versions["$LATEST"]
+        if revision_id and revision_id != latest.revision_id:
+            raise PreconditionFailedError("PublishVersion", function, "stale revision", status=412)
+        if code_sha256 != latest.code_sha256:
+            raise InvalidRequestError("PublishVersion", function, "CodeSHA256 differs", status=400)
+        number = str(max(int(v) for v in versions if v != "$LATEST") + 1)
+        versions[number] = VersionInfo(
+            number, latest.code_sha256, role=latest.role, description=description or ""
+        )
+        versions["$LATEST"] = VersionInfo(
+            "$LATEST", latest.code_sha256, revision_id=str(uuid.uuid4()), role=latest.role
+        )
+        return versions[number]
+
+    def create_alias(self, function, alias, version, weights, description) -> LiveAlias:
+        self._hook("CreateAlias")
+        if alias in self.aliases[function]:
+            raise ConflictError(
+                "CreateAlias", function, "Alias already exists", alias=alias, status=409
+            )
+        self.set_alias(function, alias, version, dict(weights), description or "")
+        return self.aliases[function][alias]
+
+    def update_alias(
+        self, function, alias, version, weights, description, revision_id
+    ) -> LiveAlias:
+        self._hook("UpdateAlias")
+        current = self.aliases[function][alias]
+        if revision_id and revision_id != current.revision_id:
+            raise PreconditionFailedError(
+                "UpdateAlias", function, "stale revision", alias=alias, status=412
+            )
+        desc = current.description if description is None else description
+        self.set_alias(function, alias, version, dict(weights), desc)
+        return self.aliases[function][alias]
+
+    def delete_alias(self, function: str, alias: str) -> bool:
+        self._hook("DeleteAlias")
+        return self.aliases[function].pop(alias, None) is not None
