@@ -6,7 +6,6 @@ from reconciler.executor import execute
 from reconciler.model import AliasSpec, ContentVersion, FunctionSpec, PinnedVersion
 from reconciler.plan import FunctionRef
 from reconciler.reader import read_and_plan
-
 from tests.fakes import FakeGateway
 
 FN = FunctionRef("pay", "pay", "eu-west-1")
