@@ -213,6 +213,8 @@ def apply_doc(plan_document: Doc, outcomes: Sequence[FunctionOutcome]) -> Doc:
     doc["success"] = not failed and not doc["errors"]
     doc["applied"] = sum(1 for c in changes if c["status"] == "applied")
     for f in failed:
+        if not f["reason"]:
+            continue  # a planning error: already in doc["errors"]
         doc["errors"].append(
             {
                 "function": f["function"],

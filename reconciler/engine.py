@@ -41,9 +41,10 @@ class Engine:
         region = spec.region or self.options.region or default_region()
         if region is None:
             return None
-        return FunctionRef(
-            function=spec.function, name=spec.name, region=region, account=spec.account
-        )
+        # Calls use the bare name with the region's client: an ARN's region picks
+        # the client and its account is enforced by the account guard, so the
+        # two are equivalent (and emulators that cannot route ARNs still work).
+        return FunctionRef(function=spec.name, name=spec.name, region=region, account=spec.account)
 
     def gateway_for(self, fn: FunctionRef) -> LambdaGateway:
         return self.session.gateway(fn.region)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,8 @@ def start() -> Emulator:
         raise SandboxError(
             "the sandbox needs moto's server: pip install 'reconciler[sandbox]'"
         ) from exc
+    # The emulator's per-request log lines would drown the demo's output.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     # Port 0: the OS picks a free port; other programs may hold fixed ones.
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

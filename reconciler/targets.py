@@ -199,11 +199,11 @@ class _Checker:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.problems: list[str] = []
+        self.problems: list[tuple[int, int, str]] = []
 
     def error(self, node: yaml.Node, message: str) -> None:
         mark = node.start_mark
-        self.problems.append(f"{self.source}:{mark.line + 1}:{mark.column + 1}: {message}")
+        self.problems.append((mark.line + 1, mark.column + 1, message))
 
     def mapping(
         self, node: yaml.Node, where: str, allowed: tuple[str, ...] | None = None
@@ -278,7 +278,9 @@ def parse_settings(text: str, source: str) -> Settings:
                 if name == "region":
                     default_region = check.string(node, "defaults.region", REGION_RE, "a region")
     if check.problems:
-        lines = "\n".join(f"  {p}" for p in check.problems)
+        lines = "\n".join(
+            f"  {source}:{ln}:{col}: {msg}" for ln, col, msg in sorted(check.problems)
+        )
         raise UsageError(f"invalid settings file {source}:\n{lines}")
     return Settings(accounts, default_region, default_roles, source)
 

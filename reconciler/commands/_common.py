@@ -101,6 +101,20 @@ def engine(args: argparse.Namespace) -> Engine:
     return Engine(Session(connection), options)
 
 
+def with_stats(doc: Doc, engine: Engine) -> Doc:
+    """Add what the run cost in API calls (by operation) to a document."""
+    stats = engine.session.stats
+    functions = max(1, len(doc.get("functions", [])))
+    total = sum(stats.calls.values())
+    doc["stats"] = {
+        "api_calls": dict(sorted(stats.calls.items())),
+        "retries": dict(sorted(stats.retries.items())),
+        "api_calls_total": total,
+        "api_calls_per_function": round(total / functions, 3),
+    }
+    return doc
+
+
 def render(doc: Doc, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(doc, indent=2, sort_keys=False) + "\n"

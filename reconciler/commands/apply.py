@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _execute(engine: Engine, plan: Plan, doc: Doc, fmt: str) -> int:
     outcomes = engine.apply(plan)
-    result = apply_doc(doc, outcomes)
+    result = _common.with_stats(apply_doc(doc, outcomes), engine)
     _common.emit(result, fmt)
     return 0 if result["success"] else 1
 

@@ -17,8 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     manifests, specs = _common.load(args, "drift")
-    plan = _common.engine(args).make_plan(specs)
+    engine = _common.engine(args)
+    plan = engine.make_plan(specs)
     doc = drift_doc(plan, manifests, args.paths, _common.target_doc(args.target))
+    _common.with_stats(doc, engine)
     _common.emit(doc, args.format)
     if doc["errors"]:
         return 1

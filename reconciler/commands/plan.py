@@ -25,8 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     manifests, specs = _common.load(args, "plan")
-    plan = _common.engine(args).make_plan(specs)
+    engine = _common.engine(args)
+    plan = engine.make_plan(specs)
     doc = plan_doc(plan, manifests, args.paths, _common.target_doc(args.target))
+    _common.with_stats(doc, engine)
     if args.out and not plan.has_errors:
         Path(args.out).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     _common.emit(doc, args.format)
