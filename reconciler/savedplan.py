@@ -159,14 +159,17 @@ def _compare(action: Action, live: dict[str, Any], gw: LambdaGateway) -> list[st
         return [f"{where}: no longer exists"]
     state = live_state(current)
     recorded = action.before
-    if (
-        state.version != recorded.version
-        or normalise_weights(dict(state.weights)) != normalise_weights(dict(recorded.weights))
-        or (state.description != (recorded.description or ""))
-    ):
+    same_weights = normalise_weights(dict(state.weights)) == normalise_weights(
+        dict(recorded.weights)
+    )
+    if state.version != recorded.version or not same_weights:
         return [
             f"{where}: is version {state.version} weights {state.weights_text()}, "
             f"the plan recorded version {recorded.version} weights {recorded.weights_text()}"
+        ]
+    if state.description != (recorded.description or ""):
+        return [
+            f'{where}: description is "{state.description}", the plan recorded "{recorded.description}"'
         ]
     if action.revision_id and current.revision_id != action.revision_id:
         return [
