@@ -274,6 +274,7 @@ def test_client_side_rate_limit_holds(fidelity_proxy, direct, cli):
     fidelity_proxy.rate_limit(6.0)
     fidelity_proxy.reset_counts()
     code, doc = cli.plan("--max-rps", "5")
+    assert doc["changes"] == []
     assert code == 0
     # The proxy would have answered 429 above 6/s; the client never got there.
     assert not any(r.status == 429 for r in fidelity_proxy.requests)
