@@ -102,6 +102,8 @@ class Engine:
                 )
                 continue
             refs.append((spec, ref))
+        regions = sorted({r.region for _, r in refs})
+        log.info("planning %d function(s) in %s", len(refs), ", ".join(regions) or "no region")
         refused = self._check_accounts([r for _, r in refs])
         progress = Progress("planning", len(refs), enabled=self.options.progress)
 

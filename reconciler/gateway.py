@@ -222,6 +222,7 @@ class LambdaGateway:
         while True:
             bucket.acquire()
             self.session.stats.count(operation, retry=attempt > 0)
+            log.debug("%s %s%s", operation, function, f":{alias}" if alias else "")
             try:
                 return method(**params)
             except botocore.exceptions.ClientError as exc:
