@@ -1,0 +1,41 @@
+"""`reconciler iam-policy`: the least-privilege IAM policy for plan or apply."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+from reconciler.iam import MANAGED_POLICY_LIMIT, policy
+from reconciler.manifest import load_manifests
+
+NAME = "iam-policy"
+HELP = "print the IAM policy (JSON) the tool needs for the given manifests"
+
+log = logging.getLogger("reconciler.iam")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["manifests"], metavar="PATH")
+    parser.add_argument(
+        "--mode",
+        choices=("read", "apply"),
+        required=True,
+        help="read: what plan/drift/status need; apply: that plus the mutations",
+    )
+    parser.add_argument("--account", help="account for manifests that name none")
+
+
+def run(args: argparse.Namespace) -> int:
+    specs = load_manifests(args.paths).functions
+    document = policy(specs, args.mode, account=args.account, region=args.region)
+    text = json.dumps(document, indent=2)
+    compact = len(json.dumps(document, separators=(",", ":")))
+    if compact > MANAGED_POLICY_LIMIT:
+        log.warning(
+            "the policy is %d characters; IAM managed policies hold %d: split it, or use an inline policy",
+            compact,
+            MANAGED_POLICY_LIMIT,
+        )
+    print(text)
+    return 0
