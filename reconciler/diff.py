@@ -27,12 +27,26 @@ def _comparable(state: AliasState, *, with_description: bool) -> dict[str, Any]:
     return data
 
 
+def _same(left: dict[str, Any], right: dict[str, Any]) -> bool:
+    weights_l, weights_r = left["weights"], right["weights"]
+    return (
+        left["version"] == right["version"]
+        and left.get("description") == right.get("description")
+        and weights_l.keys() == weights_r.keys()
+        and all(abs(weights_l[k] - weights_r[k]) <= WEIGHT_EPSILON for k in weights_l)
+    )
+
+
 def changed_fields(live: AliasState, desired: AliasState) -> tuple[str, ...]:
     """Which managed fields differ. Description counts only when managed."""
     managed = desired.description is not None
+    left = _comparable(live, with_description=managed)
+    right = _comparable(desired, with_description=managed)
+    if _same(left, right):
+        return ()  # the common, in-sync case: skip deepdiff's cost
     diff = DeepDiff(
-        _comparable(live, with_description=managed),
-        _comparable(desired, with_description=managed),
+        left,
+        right,
         math_epsilon=WEIGHT_EPSILON,
     )
     affected = set(diff.affected_root_keys)
