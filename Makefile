@@ -13,11 +13,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check reconciler tests bench
-	$(BIN)/ruff format --check reconciler tests bench
+	$(BIN)/ruff check reconciler tests bench .github/actions
+	$(BIN)/ruff format --check reconciler tests bench .github/actions
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict reconciler
+	$(BIN)/mypy --strict .github/actions/reconcile/entry.py
 
 lint-workflows: $(STAMP)
 	$(BIN)/zizmor --offline --no-progress .github/workflows .github/actions

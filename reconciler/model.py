@@ -136,18 +136,3 @@ class ManifestSet:
     files: tuple[str, ...]
     # sha256 over the files' bytes, in order: a saved plan records it.
     digest: str
-
-
-def parse_function_identifier(text: str) -> tuple[str, str | None, str | None]:
-    """Split a name / partial ARN / full ARN into (name, region, account)."""
-    parts = text.split(":")
-    if text.startswith("arn:"):
-        # arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
-        region = parts[3] if len(parts) > 3 and parts[3] else None
-        account = parts[4] if len(parts) > 4 and parts[4] else None
-        name = parts[6] if len(parts) > 6 else parts[-1]
-        return name, region, account
-    if len(parts) >= 3 and parts[1] == "function":
-        # ACCOUNT:function:NAME
-        return parts[2], None, parts[0]
-    return parts[0], None, None

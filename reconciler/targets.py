@@ -39,7 +39,7 @@ from typing import Any
 import yaml
 
 from reconciler.errors import UsageError
-from reconciler.model import FunctionSpec, parse_function_identifier
+from reconciler.model import FunctionSpec
 
 DEFAULT = "default"
 ANY = "*"
@@ -122,9 +122,9 @@ def placement(spec: FunctionSpec, default_region: str | None = None) -> tuple[st
     ``spec.default_region`` (from the environment) is ignored on purpose: a
     job's AWS_REGION must not move functions between targets.
     """
-    _, arn_region, arn_account = parse_function_identifier(spec.function)
-    region = spec.region or arn_region or default_region or DEFAULT
-    return spec.account or arn_account, region
+    # The loader already folds an ARN's region and account into the spec.
+    region = spec.region or default_region or DEFAULT
+    return spec.account, region
 
 
 def group_targets(

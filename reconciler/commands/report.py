@@ -1,0 +1,141 @@
+"""``reconciler report``: merge and render saved JSON report documents.
+
+``report merge FILE...`` joins the per-target documents of one CI run (same
+kind) into one, e.g. for a single pull-request comment; ``report render FILE``
+prints a saved document as markdown or text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import UsageError
+from reconciler.report import markdown
+
+NAME = "report"
+HELP = "merge per-target JSON reports, or render a saved one as markdown or text"
+
+KINDS = ("plan", "apply", "drift")
+# The most severe reason wins when targets failed differently.
+SEVERITY = ("invalid-manifest", "plan-error", "plan-stale", "apply-failed")
+LISTS = ("functions", "changes", "notes", "drift", "info", "errors")
+
+Doc = dict[str, Any]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=("merge", "render"), help="what to do with the FILEs")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="JSON report documents")
+    parser.add_argument(
+        "--format",
+        choices=("json", "markdown", "text"),
+        help="output format (default: json for merge, markdown for render)",
+    )
+    parser.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+    parser.add_argument(
+        "--max-chars",
+        type=int,
+        default=markdown.MAX_CHARS,
+        help=f"cut markdown longer than this (default: {markdown.MAX_CHARS})",
+    )
+    parser.add_argument(
+        "--artifact-hint",
+        default="reconciler-report",
+        metavar="NAME",
+        help="artifact named in the note when markdown is cut",
+    )
+
+
+def read_document(path: str) -> Doc:
+    """One report document, checked just enough to render or merge it."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise UsageError(f"{path} is not a JSON report document: {err}") from None
+    if not isinstance(doc, dict) or doc.get("kind") not in KINDS:
+        raise UsageError(f"{path} is not a report document (expected kind plan, apply or drift)")
+    if doc.get("format_version") != 1:
+        raise UsageError(f"{path}: format_version {doc.get('format_version')!r} is not 1")
+    return doc
+
+
+def _label(doc: Doc) -> str:
+    return markdown.target_label(doc.get("target"))
+
+
+def merge(docs: list[Doc], names: list[str] | None = None) -> Doc:
+    """One document for several targets' documents of the same kind."""
+    if not docs:
+        raise UsageError("nothing to merge")
+    names = names or [f"document {n + 1}" for n in range(len(docs))]
+    kind = docs[0]["kind"]
+    for doc, name in zip(docs, names, strict=True):
+        if doc["kind"] != kind:
+            raise UsageError(f"cannot merge a {doc['kind']} report ({name}) into {kind} reports")
+    first = docs[0]
+    merged: Doc = {
+        "format_version": 1,
+        "kind": kind,
+        "tool_version": first.get("tool_version"),
+        "generated_at": max(str(d.get("generated_at") or "") for d in docs) or None,
+        "target": None,
+        "manifests": first.get("manifests"),
+        "failure_reason": _worst(d.get("failure_reason") for d in docs),
+    }
+    targets = [_label(d) for d in docs if _label(d)]
+    if targets:
+        merged["merged_from"] = targets
+    for key in LISTS:
+        if any(key in d for d in docs):
+            merged[key] = [item for d in docs for item in d.get(key) or []]
+    if kind in ("plan", "apply"):
+        merged["has_changes"] = any(d.get("has_changes") for d in docs)
+        summary: dict[str, int] = {}
+        for doc in docs:
+            for key, count in (doc.get("summary") or {}).items():
+                summary[key] = summary.get(key, 0) + int(count)
+        merged["summary"] = summary
+    if kind == "apply":
+        merged["success"] = all(d.get("success", True) for d in docs)
+    if kind == "drift":
+        merged["in_sync"] = all(d.get("in_sync", True) for d in docs)
+    return merged
+
+
+def _worst(reasons: Any) -> str | None:
+    found = [r for r in reasons if r]
+    ranked = [r for r in SEVERITY if r in found]
+    # A reason this version does not know still beats none.
+    return ranked[0] if ranked else (found[0] if found else None)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "render" and len(args.files) != 1:
+        raise UsageError("report render takes exactly one FILE")
+    docs = [read_document(path) for path in args.files]
+    doc = merge(docs, list(args.files)) if args.action == "merge" else docs[0]
+    fmt = args.format or ("json" if args.action == "merge" else "markdown")
+    if fmt == "markdown":
+        output = markdown.render(doc, max_chars=args.max_chars, artifact_hint=args.artifact_hint)
+    elif fmt == "text":
+        from reconciler.report.text import render_text
+
+        output = render_text(doc)
+    else:
+        output = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if not output.endswith("\n"):
+        output += "\n"
+    if args.out:
+        try:
+            Path(args.out).write_text(output, encoding="utf-8")
+        except OSError as err:
+            raise UsageError(f"cannot write {args.out}: {err.strerror or err}") from None
+    else:
+        sys.stdout.write(output)
+    return 0

@@ -1,0 +1,31 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.fidelity_proxy import FidelityProxy
+from tests.support.moto_server import MotoServer
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    """One moto server for the whole session, on a free loopback port."""
+    with MotoServer() as server:
+        yield server
+
+
+@pytest.fixture
+def moto(moto_server: MotoServer) -> Iterator[MotoServer]:
+    """The session's moto server, emptied before the test."""
+    moto_server.reset()
+    yield moto_server
+
+
+@pytest.fixture
+def fidelity_proxy(moto: MotoServer) -> Iterator[FidelityProxy]:
+    """An AWS-fidelity proxy in front of the freshly reset moto server."""
+    with FidelityProxy(moto.url) as proxy:
+        yield proxy
