@@ -15,6 +15,7 @@ from reconciler import __version__
 from reconciler.executor import FunctionOutcome
 from reconciler.model import ManifestSet
 from reconciler.plan import (
+    HOLD_KINDS,
     Action,
     AliasState,
     CreateAlias,
@@ -24,6 +25,7 @@ from reconciler.plan import (
     Plan,
     Problem,
     PublishVersion,
+    RolloutInfo,
     UpdateAlias,
     is_pending,
 )
@@ -60,6 +62,21 @@ def _fn_fields(fn: FunctionRef) -> dict[str, Any]:
     }
 
 
+def rollout_doc(info: RolloutInfo) -> Doc:
+    """The ``rollout`` object of a change: what the update does for a rollout."""
+    return {
+        "phase": info.phase,
+        "step": info.step,
+        "steps": info.steps,
+        "from": info.source,
+        "target": None if is_pending(info.target) else info.target,
+        "pending_target": info.target if is_pending(info.target) else None,
+        "target_label": info.target_label or info.target,
+        "weight": info.weight,
+        "reason": info.reason or None,
+    }
+
+
 def change_doc(action: Action) -> Doc:
     doc: Doc = {"action": action.action, **_fn_fields(action.fn), "alias": action.alias}
     doc["before"] = None
@@ -85,6 +102,8 @@ def change_doc(action: Action) -> Doc:
         doc["fields"] = list(action.fields)
         doc["traffic_shift"] = action.traffic_shift
         doc["revision_id"] = action.revision_id
+        if action.rollout is not None:
+            doc["rollout"] = rollout_doc(action.rollout)
     elif isinstance(action, DeleteAlias):
         doc["before"] = state_doc(action.before)
         doc["traffic_shift"] = True
@@ -208,13 +227,16 @@ def apply_doc(plan_document: Doc, outcomes: Sequence[FunctionOutcome]) -> Doc:
         functions.append(
             {**fn_doc, "status": status, "reason": outcome.reason if outcome else fn_doc["reason"]}
         )
+    held = _holds(plan_document, functions)
     doc["functions"] = functions
     failed = [f for f in functions if f["status"] == "failed"]
     doc["success"] = not failed and not doc["errors"]
     doc["applied"] = sum(1 for c in changes if c["status"] == "applied")
+    doc["errors"] = [*doc["errors"], *held]
+    held_keys = {(h["region"], h["function"]) for h in held}
     for f in failed:
-        if not f["reason"]:
-            continue  # a planning error: already in doc["errors"]
+        if not f["reason"] or (f["region"], f["function"]) in held_keys:
+            continue  # a planning error (already in doc["errors"]) or a rollout hold
         doc["errors"].append(
             {
                 "function": f["function"],
@@ -225,8 +247,31 @@ def apply_doc(plan_document: Doc, outcomes: Sequence[FunctionOutcome]) -> Doc:
             }
         )
     if failed and not doc["failure_reason"]:
-        doc["failure_reason"] = "apply-failed"
+        failures = {(f["region"], f["function"]) for f in failed}
+        doc["failure_reason"] = "rollout-held" if failures <= held_keys else "apply-failed"
     return doc
+
+
+def _holds(plan_document: Doc, functions: list[Doc]) -> list[Doc]:
+    """Rollout holds (rolled back, failed earlier, changed by hand, blocked by an
+    alarm): the alias's desired state is out of reach without someone acting, so
+    its function fails; the other functions were applied."""
+    held = [n for n in plan_document.get("notes", []) if n.get("kind") in HOLD_KINDS]
+    by_key = {(f["region"], f["function"]): f for f in functions}
+    for note in held:
+        fn = by_key.get((note["region"], note["function"]))
+        if fn is not None and fn["status"] != "failed":
+            fn["status"], fn["reason"] = "failed", note["message"]
+    return [
+        {
+            "function": n["function"],
+            "region": n["region"],
+            "alias": n["alias"],
+            "kind": n["kind"],
+            "message": n["message"],
+        }
+        for n in held
+    ]
 
 
 def _sha(action: Action) -> str:
@@ -245,7 +290,7 @@ def failure_doc(
     ]
     if kind == "drift":
         doc.update(in_sync=False, drift=[], info=[])
-    else:
+    elif kind != "status":
         doc.update(
             has_changes=False,
             summary={"publish": 0, "create": 0, "update": 0, "delete": 0},

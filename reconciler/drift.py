@@ -2,6 +2,11 @@
 
 A drift check is a plan that is never applied; each planned change is one
 kind of drift. Exit codes: 0 in sync, 2 drift, 1 error.
+
+Rollouts: one in flight (waiting, or a step, promotion or reset due) is
+``converging``, information only; a rolled-back rollout is ``rollout_failed``
+and a hand edit in the middle of one is ``rollout_interrupted`` (both drift);
+a rollout not started yet is ``version_differs``, like any pending change.
 """
 
 from __future__ import annotations
@@ -11,10 +16,28 @@ from typing import Any
 
 from reconciler.documents import Doc, _base, _error, state_doc
 from reconciler.model import ManifestSet
-from reconciler.plan import Action, CreateAlias, DeleteAlias, Plan, PublishVersion, UpdateAlias
+from reconciler.plan import (
+    Action,
+    CreateAlias,
+    DeleteAlias,
+    FunctionPlan,
+    Note,
+    Plan,
+    PublishVersion,
+    UpdateAlias,
+)
 
 # Problems that are a difference from git, not a failure to look.
 DRIFT_PROBLEMS = {"pinned_version_missing"}
+
+# Plan notes that are drift, by drift kind.
+_DRIFT_NOTES = {
+    "rollout_failed": "rollout_failed",
+    "rollout_interrupted": "rollout_interrupted",
+    "rollout_blocked": "version_differs",
+}
+# Notes about how apply will act, not about what differs.
+_SILENT_NOTES = {"rollout", "deferred"}
 
 _FIELD_KINDS = {
     "version": "version_differs",
@@ -66,6 +89,8 @@ def drift_items(action: Action) -> list[Doc]:
             )
         ]
     assert isinstance(action, UpdateAlias)
+    if action.rollout is not None:
+        return _rollout_items(action, where)
     items = []
     for field in action.fields:
         before, after = action.before, action.after
@@ -82,6 +107,58 @@ def drift_items(action: Action) -> list[Doc]:
             text = f'description is "{before.description}", manifest says "{after.description}"'
         items.append(_item(action, _FIELD_KINDS[field], expected, actual, f"{where}: {text}"))
     return items
+
+
+def _rollout_items(action: UpdateAlias, where: str) -> list[Doc]:
+    info = action.rollout
+    assert info is not None
+    if info.phase != "start":
+        # In flight: reported as converging; a rollback by its rollout_failed note.
+        return []
+    label = info.target_label or info.target
+    starts = f" (apply starts it: {info.text()})"
+    return [
+        _item(
+            action,
+            "version_differs",
+            label,
+            info.source,
+            f"{where}: serves version {info.source}, manifest says {label}{starts}",
+        )
+    ]
+
+
+def _converging(fp: FunctionPlan) -> list[Doc]:
+    found = []
+    for action in fp.actions:
+        if not isinstance(action, UpdateAlias) or action.rollout is None:
+            continue
+        if action.rollout.phase in ("start", "rollback"):
+            continue
+        where = f"{action.fn.name}:{action.alias}"
+        found.append(
+            _item(
+                action,
+                "converging",
+                action.rollout.target_label or action.rollout.target,
+                action.before.version,
+                f"{where}: rollout in flight; the next apply does: {action.rollout.text()}",
+            )
+        )
+    return found
+
+
+def _note_item(fp: FunctionPlan, note: Note, kind: str) -> Doc:
+    return {
+        "function": fp.fn.name,
+        "region": fp.fn.region,
+        "account": fp.fn.account,
+        "alias": note.alias,
+        "kind": kind,
+        "expected": None,
+        "actual": None,
+        "message": note.message,
+    }
 
 
 def drift_doc(
@@ -106,22 +183,17 @@ def drift_doc(
             )
         else:
             errors.append(_error(fn, problem))
-    info = [
-        {
-            "function": f.fn.name,
-            "region": f.fn.region,
-            "account": f.fn.account,
-            "alias": n.alias,
-            "kind": n.kind,
-            "expected": None,
-            "actual": None,
-            "message": n.message,
-        }
-        for f in plan.functions
-        for n in f.notes
-    ]
+    info: list[Doc] = []
+    for f in plan.functions:
+        for n in f.notes:
+            if n.kind in _DRIFT_NOTES:
+                drift.append(_note_item(f, n, _DRIFT_NOTES[n.kind]))
+            elif n.kind not in _SILENT_NOTES:
+                info.append(_note_item(f, n, n.kind))
+        info.extend(_converging(f))
     drifted = {(d["region"], d["function"]) for d in drift}
     failed = {(e["region"], e["function"]) for e in errors}
+    converging = {(i["region"], i["function"]) for i in info if i["kind"] == "converging"}
     doc["functions"] = [
         {
             "function": f.fn.name,
@@ -132,6 +204,8 @@ def drift_doc(
             if (f.fn.region, f.fn.name) in failed
             else "drifted"
             if (f.fn.region, f.fn.name) in drifted
+            else "converging"
+            if (f.fn.region, f.fn.name) in converging
             else "in_sync",
             "reason": None,
         }

@@ -7,9 +7,10 @@ then hands the Plan to the executor. There is no dry-run flag anywhere.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reconciler.errors import AwsError, PlanError, ReconcilerError
 from reconciler.executor import FunctionOutcome, execute
@@ -18,6 +19,8 @@ from reconciler.model import FunctionSpec, ManifestSet
 from reconciler.plan import FunctionPlan, FunctionRef, Plan, Problem
 from reconciler.progress import Progress
 from reconciler.reader import read_and_plan
+from reconciler.rollout import RolloutPolicy
+from reconciler.rollout_scope import rollouts_only
 
 log = logging.getLogger("reconciler.engine")
 
@@ -27,6 +30,18 @@ class RunOptions:
     region: str | None = None
     concurrency: int = 8
     progress: bool = False
+    # The wall clock rollouts measure their intervals with (injectable for tests).
+    now: Callable[[], float] = field(default=time.time)
+    retry_rollout: bool = False
+    ignore_alarms: bool = False
+    # Plan and apply only what moves rollouts already in flight.
+    rollouts_only: bool = False
+
+    @property
+    def policy(self) -> RolloutPolicy:
+        return RolloutPolicy(
+            retry=self.retry_rollout, ignore_alarms=self.ignore_alarms, start=not self.rollouts_only
+        )
 
 
 class Engine:
@@ -84,7 +99,12 @@ class Engine:
         return pairs
 
     def replan(self, fn: FunctionRef) -> FunctionPlan:
-        return read_and_plan(self.gateway_for(fn), self._specs[fn], fn)
+        return self._read_and_plan(self._specs[fn], fn)
+
+    def _read_and_plan(self, spec: FunctionSpec, fn: FunctionRef) -> FunctionPlan:
+        options = self.options
+        plan = read_and_plan(self.gateway_for(fn), spec, fn, options.policy, options.now)
+        return rollouts_only(plan) if options.rollouts_only else plan
 
     def make_plan(self, manifests: ManifestSet | Sequence[FunctionSpec]) -> Plan:
         specs = manifests.functions if isinstance(manifests, ManifestSet) else tuple(manifests)
@@ -112,7 +132,7 @@ class Engine:
             try:
                 if ref in refused:
                     return FunctionPlan(fn=ref, problems=(refused[ref],))
-                return read_and_plan(self.gateway_for(ref), spec, ref)
+                return self._read_and_plan(spec, ref)
             except ReconcilerError as err:
                 return FunctionPlan(
                     fn=ref, problems=(Problem("aws_error", str(err).splitlines()[0]),)
@@ -130,8 +150,10 @@ class Engine:
     def apply(
         self, plan: Plan, *, on_done: Callable[[FunctionOutcome], None] | None = None
     ) -> list[FunctionOutcome]:
-        """Carry out a Plan. Callers must not pass a plan with problems."""
-        if plan.has_errors:
+        """Carry out a Plan. Callers must not pass a plan with problems, except
+        with ``rollouts_only``: rollout actions (a rollback above all) are never
+        held up by a problem elsewhere."""
+        if plan.has_errors and not self.options.rollouts_only:
             raise PlanError([p.message for _, p in plan.all_problems])
         todo = [f for f in plan.functions if f.actions]
         progress = Progress("applying", len(todo), enabled=self.options.progress)
@@ -148,6 +170,7 @@ class Engine:
                 replan=self.replan if self._specs else None,
                 concurrency=self.options.concurrency,
                 on_done=done,
+                now=self.options.now,
             )
         finally:
             progress.close()

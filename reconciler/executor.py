@@ -9,13 +9,20 @@ Functions run in parallel and fail independently. Races are expected:
 * someone else changed the alias since it was read (412): the function is
   read and planned again once; the fresh plan is carried out only if it is
   the same change the reviewed plan promised, otherwise it is refused and
-  reported, never forced over their change.
+  reported, never forced over their change;
+* two runs taking the same rollout step: the loser's 412 finds the step
+  already taken (same traffic, same marker but for its time) and reports it
+  skipped; a step is never taken twice.
+
+A rollout marker's time is stamped when the update is sent, not when it was
+planned, so a saved plan applied later still waits a full interval.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,6 +47,7 @@ from reconciler.plan import (
     is_pending,
 )
 from reconciler.planner import live_state
+from reconciler.rollout_marker import materialise, parse, restamp, timeless
 
 log = logging.getLogger("reconciler.executor")
 
@@ -66,10 +74,17 @@ class _Refused(ReconcilerError):
 
 
 class _FunctionRun:
-    def __init__(self, gw: LambdaGateway, plan: FunctionPlan, replan: Replanner | None) -> None:
+    def __init__(
+        self,
+        gw: LambdaGateway,
+        plan: FunctionPlan,
+        replan: Replanner | None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self.gw = gw
         self.plan = plan
         self.replan = replan
+        self.now = now
         self.published: dict[str, str] = {}
         self.results: list[ActionResult] = []
         self.replanned = False
@@ -108,11 +123,17 @@ class _FunctionRun:
             return self.published[version.split(":", 1)[1]]
         return version
 
-    def _materialise(self, state: AliasState) -> AliasState:
+    def _materialise(self, state: AliasState, *, stamp: bool = False) -> AliasState:
+        description = state.description
+        if description is not None and parse(description)[1] is not None:
+            description = materialise(description, self.published)
+            if stamp:
+                description = restamp(description, int(self.now()))
         return dataclasses.replace(
             state,
             version=self._version(state.version),
             weights=tuple((self._version(v), w) for v, w in state.weights),
+            description=description,
         )
 
     def _apply(self, action: Action) -> ActionResult:
@@ -129,7 +150,7 @@ class _FunctionRun:
                 return self._already(action, after, err)
             return ActionResult(action, "applied")
         if isinstance(action, UpdateAlias):
-            after = self._materialise(action.after)
+            after = self._materialise(action.after, stamp=action.rollout is not None)
             description = after.description if "description" in action.fields else None
             try:
                 self.gw.update_alias(
@@ -185,6 +206,14 @@ class _FunctionRun:
                 return ActionResult(
                     action, "applied", "already in place (an earlier attempt succeeded)"
                 )
+            if (
+                same
+                and isinstance(action, UpdateAlias)
+                and action.rollout is not None
+                and timeless(state.description) == timeless(after.description)
+            ):
+                # The same step, stamped at another time: another run took it.
+                return ActionResult(action, "skipped", "another run already took this step")
         raise _Replan(str(err))
 
     def _delete(self, action: DeleteAlias) -> ActionResult:
@@ -228,7 +257,12 @@ class _FunctionRun:
             if action.after.description is None:
                 # An unmanaged description may change under us; it is not ours.
                 before = dataclasses.replace(before, description=None)
-            return ("update", action.alias, before, self._materialise(action.after))
+            after = self._materialise(action.after)
+            if action.rollout is not None:
+                # Two plans of one rollout step differ only in the marker's time.
+                after = dataclasses.replace(after, description=timeless(after.description))
+                before = dataclasses.replace(before, description=timeless(before.description))
+            return ("update", action.alias, before, after, action.rollout)
         return ("delete", action.alias, action.before)
 
 
@@ -250,12 +284,13 @@ def execute(
     replan: Replanner | None,
     concurrency: int,
     on_done: Callable[[FunctionOutcome], None] | None = None,
+    now: Callable[[], float] = time.time,
 ) -> list[FunctionOutcome]:
     """Apply every function's actions; one failure does not stop the others."""
 
     def run_one(plan: FunctionPlan) -> FunctionOutcome:
         try:
-            outcome = _FunctionRun(gateway_for(plan.fn), plan, replan).run()
+            outcome = _FunctionRun(gateway_for(plan.fn), plan, replan, now).run()
         except ReconcilerError as err:  # e.g. the re-plan's own reads failed
             outcome = FunctionOutcome(plan.fn, "failed", reason=str(err).splitlines()[0])
         if on_done:

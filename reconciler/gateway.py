@@ -18,7 +18,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,13 +35,17 @@ from reconciler.errors import (
     PreconditionFailedError,
     ThrottledError,
 )
-from reconciler.live import LiveAlias, VersionInfo, normalise_weights
+from reconciler.live import AlarmState, LiveAlias, VersionInfo, normalise_weights
 from reconciler.model import LATEST
 from reconciler.throttle import RateLimits, RetryPolicy
 
 log = logging.getLogger("reconciler.gateway")
 
 PAGE_SIZE = 50
+# DescribeAlarms takes at most 100 names per call.
+ALARM_BATCH = 100
+# Operations with their own quota (and so their own client-side bucket).
+_QUOTAS = {"GetFunction": "get_function", "DescribeAlarms": "cloudwatch"}
 _THROTTLE_CODES = {"TooManyRequestsException", "Throttling", "ThrottlingException"}
 _NOT_FOUND_CODES = {"ResourceNotFoundException"}
 _RETRYABLE_NETWORK = (
@@ -215,7 +219,7 @@ class LambdaGateway:
         **params: Any,
     ) -> Any:
         policy = self._policy
-        quota = "get_function" if operation == "GetFunction" else "control"
+        quota = _QUOTAS.get(operation, "control")
         bucket = self.session.limits.bucket(self.region, quota)
         started = self.session._clock()
         attempt = 0
@@ -354,6 +358,38 @@ class LambdaGateway:
                     status=409,
                 )
             self.session._sleep(policy.settle_poll)
+
+    def alarm_states(self, function: str, names: Sequence[str]) -> dict[str, AlarmState]:
+        """DescribeAlarms (metric and composite) in this region; names absent from the
+        result do not exist. ``function`` is the one whose rollout asks (for errors)."""
+        client = self.session.client("cloudwatch", self.region)
+        found: dict[str, AlarmState] = {}
+        wanted = sorted(set(names))
+        for start in range(0, len(wanted), ALARM_BATCH):
+            params: dict[str, Any] = {
+                "AlarmNames": wanted[start : start + ALARM_BATCH],
+                "AlarmTypes": ["MetricAlarm", "CompositeAlarm"],
+                "MaxRecords": ALARM_BATCH,
+            }
+            while True:
+                data = (
+                    self._optional(
+                        "DescribeAlarms", function, None, client.describe_alarms, **params
+                    )
+                    or {}
+                )
+                for alarm in [*data.get("MetricAlarms", []), *data.get("CompositeAlarms", [])]:
+                    name = str(alarm["AlarmName"])
+                    found[name] = AlarmState(
+                        name,
+                        str(alarm.get("StateValue") or ""),
+                        str(alarm.get("StateReason") or ""),
+                    )
+                token = data.get("NextToken")
+                if not token:
+                    break
+                params["NextToken"] = token
+        return found
 
     # -- mutations ------------------------------------------------------
     def publish_version(

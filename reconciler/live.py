@@ -59,6 +59,19 @@ class ContentResolution:
 
 
 @dataclass(frozen=True)
+class AlarmState:
+    """A CloudWatch alarm's state: OK, ALARM or INSUFFICIENT_DATA."""
+
+    name: str
+    state: str
+    reason: str = ""
+
+    @property
+    def firing(self) -> bool:
+        return self.state == "ALARM"
+
+
+@dataclass(frozen=True)
 class FunctionSnapshot:
     """What planning one function needs to know about AWS, read once."""
 
@@ -67,6 +80,10 @@ class FunctionSnapshot:
     # Qualifier -> configuration, or None when that version does not exist.
     versions: Mapping[str, VersionInfo | None] = field(default_factory=dict)
     content: Mapping[str, ContentResolution] = field(default_factory=dict)
+    # Alarm name -> state, or None when no such alarm exists; only those read.
+    alarms: Mapping[str, AlarmState | None] = field(default_factory=dict)
+    # When it was read (Unix seconds): rollouts measure their intervals from it.
+    now: float = 0.0
 
     def referenced_versions(self) -> frozenset[str]:
         """Versions some live alias serves (so they certainly exist)."""

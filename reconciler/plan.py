@@ -101,6 +101,49 @@ class CreateAlias:
 
 
 @dataclass(frozen=True)
+class RolloutInfo:
+    """What an alias update does for a rollout (reports, ``--rollouts-only``).
+
+    ``phase``: start (first step, or all at once when ``steps`` is 0), step,
+    promote (the target takes all traffic), rollback (an alarm fired: back to
+    ``source``), reset (the manifest changed target mid-rollout: back to
+    ``source``), clear (only the description's rollout marker is removed).
+    """
+
+    phase: str
+    source: str
+    target: str
+    step: int = 0
+    steps: int = 0
+    weight: float = 0.0  # the target's share after a start or step
+    reason: str = ""
+    target_label: str = field(default="", compare=False)
+
+    def text(self) -> str:
+        """What the update does, e.g. "rollout step 2/3: 4 at 50% (3 keeps 50%)"."""
+        target = self.target_label or display_target(self.target)
+        if self.phase in ("start", "step") and self.steps:
+            word = "rollout start, step" if self.phase == "start" else "rollout step"
+            return (
+                f"{word} {self.step}/{self.steps}: {target} at {format_weight(self.weight)} "
+                f"({self.source} keeps {format_weight(1 - self.weight)})"
+            )
+        if self.phase == "start":
+            return f"rollout all at once: version {self.source} -> {target}"
+        if self.phase == "promote":
+            return f"rollout promote: {target} at 100% (was {self.source} primary)"
+        if self.phase == "rollback":
+            return f"rollback: {self.source} at 100% (rollout to {target} failed: {self.reason})"
+        if self.phase == "reset":
+            return f"rollout reset: {self.source} at 100% ({self.reason})"
+        return "rollout finished: marker removed from the description"
+
+
+def display_target(version: str) -> str:
+    return "(new version)" if is_pending(version) else version
+
+
+@dataclass(frozen=True)
 class UpdateAlias:
     fn: FunctionRef
     alias: str
@@ -109,8 +152,11 @@ class UpdateAlias:
     fields: tuple[str, ...]
     revision_id: str
     action: Literal["update_alias"] = "update_alias"
+    rollout: RolloutInfo | None = None
 
     def describe(self) -> str:
+        if self.rollout is not None:
+            return f"~ alias {self.fn.name}:{self.alias}  {self.rollout.text()}"
         parts = []
         if "version" in self.fields:
             parts.append(f"version {self.before.label()} -> {self.after.label()}")
@@ -160,6 +206,33 @@ class Note:
     kind: str = "info"
 
 
+# Notes that mean "this alias is held": apply exits 1 (the others proceed).
+HOLD_KINDS = frozenset({"rollout_failed", "rollout_interrupted", "rollout_blocked"})
+
+
+@dataclass(frozen=True)
+class RolloutView:
+    """One alias's rollout as read this run: what `status` shows.
+
+    ``state``: done (serves the target), pending (not started), in_progress,
+    rolling_back (an alarm fired; the next apply rolls back), failed,
+    interrupted (changed by hand mid-rollout) or blocked (an alarm stops the
+    start).
+    """
+
+    alias: str
+    state: str
+    target: str
+    source: str | None = None
+    step: int = 0
+    steps: int = 0
+    last_step_at: int | None = None
+    next_step_at: float | None = None
+    # (alarm name, state) for the alarms read this run; unread ones are absent.
+    alarms: tuple[tuple[str, str], ...] = ()
+    message: str = ""
+
+
 @dataclass(frozen=True)
 class FunctionPlan:
     fn: FunctionRef
@@ -171,6 +244,7 @@ class FunctionPlan:
     # What was read, for a saved plan's staleness check.
     recorded_aliases: tuple[tuple[str, AliasState, str], ...] = ()
     recorded_latest_revision: str | None = None
+    rollouts: tuple[RolloutView, ...] = ()
 
     @property
     def status(self) -> str:

@@ -7,7 +7,7 @@ it says so in ``FunctionPlan.needs``; the reader fetches that and asks again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reconciler.diff import changed_fields
 from reconciler.live import FunctionSnapshot, LiveAlias, VersionInfo
@@ -30,10 +30,13 @@ from reconciler.plan import (
     Note,
     Problem,
     PublishVersion,
+    RolloutView,
     UpdateAlias,
     is_pending,
     pending_version,
 )
+from reconciler.rollout import Decision, RolloutPolicy, Situation, decide
+from reconciler.rollout_marker import parse
 
 
 @dataclass(frozen=True)
@@ -165,8 +168,46 @@ def _split_problem(
     return None, frozenset()
 
 
-def plan_function(spec: FunctionSpec, fn: FunctionRef, snap: FunctionSnapshot) -> FunctionPlan:
+def _rollout_decision(
+    spec_alias: AliasSpec,
+    desired: AliasState,
+    live: LiveAlias,
+    snap: FunctionSnapshot,
+    policy: RolloutPolicy,
+) -> Decision | None:
+    if spec_alias.rollout is None:
+        return None
+    return decide(
+        Situation(
+            alias=spec_alias.name,
+            spec=spec_alias.rollout,
+            target=desired.version,
+            target_label=desired.label(),
+            description=spec_alias.description,
+            live=live,
+            alarms=snap.alarms,
+            now=snap.now,
+            policy=policy,
+        )
+    )
+
+
+def _without_marker(desired: AliasState, live: LiveAlias) -> AliasState:
+    """A rollout marker left in the description goes, even where it is not managed."""
+    user_text, marker = parse(live.description)
+    if marker is None or desired.description is not None:
+        return desired
+    return replace(desired, description=user_text)
+
+
+def plan_function(
+    spec: FunctionSpec,
+    fn: FunctionRef,
+    snap: FunctionSnapshot,
+    policy: RolloutPolicy | None = None,
+) -> FunctionPlan:
     """Everything that must change for ``fn`` to match ``spec``, in order."""
+    policy = policy or RolloutPolicy()
     recorded = tuple((a.name, live_state(a), a.revision_id) for a in snap.aliases.values())
     if not snap.exists:
         problem = Problem(
@@ -178,6 +219,8 @@ def plan_function(spec: FunctionSpec, fn: FunctionRef, snap: FunctionSnapshot) -
     needs: set[str] = set()
     publishes: dict[str, PublishVersion] = {}
     alias_actions: list[Action] = []
+    notes: list[Note] = []
+    rollouts: list[RolloutView] = []
     for spec_alias in spec.aliases:
         try:
             desired, wanted_publishes = _desired_state(spec_alias, fn, snap)
@@ -191,9 +234,36 @@ def plan_function(spec: FunctionSpec, fn: FunctionRef, snap: FunctionSnapshot) -
             continue
         live = snap.aliases.get(spec_alias.name)
         action: Action | None = None
-        if live is None:
+        decision = (
+            None if live is None else _rollout_decision(spec_alias, desired, live, snap, policy)
+        )
+        if decision is not None:
+            needs.update(decision.needs)
+            notes.extend(decision.notes)
+            rollouts.extend([decision.view] if decision.view else [])
+            if decision.problem:
+                problems.append(decision.problem)
+                continue
+        if live is not None and decision is not None and not decision.normal:
+            if decision.after is None:
+                continue  # waiting, held or blocked: reported in the notes
+            desired = decision.after
+            wanted_publishes = [p for p in wanted_publishes if _refers_to(desired, p)]
+            fields = changed_fields(live_state(live), desired)
+            if fields:
+                action = UpdateAlias(
+                    fn=fn,
+                    alias=spec_alias.name,
+                    before=live_state(live),
+                    after=desired,
+                    fields=fields,
+                    revision_id=live.revision_id,
+                    rollout=decision.info,
+                )
+        elif live is None:
             action = CreateAlias(fn=fn, alias=spec_alias.name, after=desired)
         else:
+            desired = _without_marker(desired, live)
             fields = changed_fields(live_state(live), desired)
             if fields:
                 action = UpdateAlias(
@@ -217,7 +287,6 @@ def plan_function(spec: FunctionSpec, fn: FunctionRef, snap: FunctionSnapshot) -
         for publish in wanted_publishes:
             publishes.setdefault(publish.code_sha256, publish)
 
-    notes: list[Note] = []
     deletes: list[Action] = []
     for live in snap.aliases.values():
         if spec.alias(live.name) is not None:
@@ -246,4 +315,12 @@ def plan_function(spec: FunctionSpec, fn: FunctionRef, snap: FunctionSnapshot) -
         needs=frozenset(needs),
         recorded_aliases=recorded,
         recorded_latest_revision=latest_revision,
+        rollouts=tuple(rollouts),
     )
+
+
+def _refers_to(state: AliasState, publish: PublishVersion) -> bool:
+    """Whether ``state`` needs ``publish`` first (its traffic or its rollout marker)."""
+    pending = pending_version(publish.code_sha256)
+    versions = (state.version, *(v for v, _ in state.weights))
+    return pending in versions or pending in (state.description or "")

@@ -28,6 +28,7 @@ from reconciler.plan import (
     FunctionPlan,
     FunctionRef,
     PublishVersion,
+    RolloutInfo,
     UpdateAlias,
 )
 from reconciler.planner import live_state
@@ -91,12 +92,28 @@ def _action(change: Doc) -> Action:
             after=_state(change["after"]),
             fields=tuple(change["fields"]),
             revision_id=change.get("revision_id") or "",
+            rollout=_rollout(change.get("rollout")),
         )
     return DeleteAlias(
         fn=fn,
         alias=change["alias"],
         before=_state(change["before"]),
         revision_id=change.get("revision_id") or "",
+    )
+
+
+def _rollout(data: dict[str, Any] | None) -> RolloutInfo | None:
+    if not data:
+        return None
+    return RolloutInfo(
+        phase=data["phase"],
+        source=data["from"],
+        target=data.get("pending_target") or data["target"],
+        step=int(data.get("step") or 0),
+        steps=int(data.get("steps") or 0),
+        weight=float(data.get("weight") or 0.0),
+        reason=data.get("reason") or "",
+        target_label=data.get("target_label") or "",
     )
 
 

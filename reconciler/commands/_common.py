@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reconciler.documents import Doc, failure_doc
@@ -14,6 +15,9 @@ from reconciler.errors import ManifestError, UsageError
 from reconciler.gateway import Connection, Session
 from reconciler.manifest import load_manifests
 from reconciler.model import FunctionSpec, ManifestSet
+
+# The wall clock rollouts use; tests replace it to move time without sleeping.
+clock: Callable[[], float] = time.time
 
 
 def add_run_arguments(
@@ -43,6 +47,27 @@ def add_run_arguments(
         type=float,
         default=10.0,
         help="control-plane requests/second per account and region (default 10; AWS allows 15)",
+    )
+
+
+def add_rollout_arguments(parser: argparse.ArgumentParser) -> None:
+    """Rollout options of plan and apply (plan shows what apply would do with them)."""
+    group = parser.add_argument_group("rollouts")
+    group.add_argument(
+        "--retry-rollout",
+        action="store_true",
+        help="start again a rollout that failed (or was changed by hand) toward the same version",
+    )
+    group.add_argument(
+        "--ignore-alarms",
+        action="store_true",
+        help="emergency: do not consult rollout alarms (start, advance, no rollback) this run",
+    )
+    group.add_argument(
+        "--rollouts-only",
+        action="store_true",
+        help="only advance, promote, roll back or reset rollouts in flight; leave the rest "
+        "(and starting rollouts) to a full apply (for a scheduled run)",
     )
 
 
@@ -97,7 +122,16 @@ def engine(args: argparse.Namespace) -> Engine:
         max_rps=args.max_rps,
         concurrency=args.concurrency,
     )
-    options = RunOptions(region=args.region, concurrency=args.concurrency, progress=not args.quiet)
+    options = RunOptions(
+        region=args.region,
+        concurrency=args.concurrency,
+        progress=not args.quiet,
+        now=clock,
+        # plan and apply have these flags; drift and status do not.
+        retry_rollout=getattr(args, "retry_rollout", False),
+        ignore_alarms=getattr(args, "ignore_alarms", False),
+        rollouts_only=getattr(args, "rollouts_only", False),
+    )
     return Engine(Session(connection), options)
 
 

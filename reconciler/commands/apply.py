@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="plan_file",
         help="apply this saved plan exactly, or nothing",
     )
+    _common.add_rollout_arguments(parser)
 
 
 def _confirm(doc: Doc) -> bool:
@@ -42,12 +43,19 @@ def _confirm(doc: Doc) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     if args.plan_file:
+        if args.retry_rollout or args.ignore_alarms or args.rollouts_only:
+            raise UsageError(
+                "--retry-rollout, --ignore-alarms and --rollouts-only shape a plan; give them "
+                "to `plan --out`, not to `apply --plan`"
+            )
         return _apply_saved(args)
     manifests, specs = _common.load(args, "apply")
     engine = _common.engine(args)
     plan = engine.make_plan(specs)
     doc = plan_doc(plan, manifests, args.paths, _common.target_doc(args.target))
-    if plan.has_errors:
+    # --rollouts-only: a rollback must never wait for an unrelated fix; the
+    # errors are still reported and the run still exits 1.
+    if plan.has_errors and not args.rollouts_only:
         # A plan error anywhere stops apply everywhere: nothing is changed.
         doc = apply_doc(doc, [])
         doc["failure_reason"] = "plan-error"

@@ -15,6 +15,7 @@ HELP = "show what apply would change (reads AWS, changes nothing)"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     _common.add_run_arguments(parser)
+    _common.add_rollout_arguments(parser)
     parser.add_argument("--out", metavar="PLAN.json", help="save the plan for `apply --plan`")
     parser.add_argument(
         "--detailed-exitcode",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from reconciler.plan import HOLD_KINDS
+
 Doc = dict[str, Any]
 
 _MARK = {
@@ -57,6 +59,8 @@ def render_plan(doc: Doc) -> str:
             message = f" ({change['message']})" if with_status and change.get("message") else ""
             lines.append(f"    {change['summary']}{status}{message}")
         for note in notes.get(where, []):
+            if with_status and note.get("kind") in HOLD_KINDS:
+                continue  # on apply, a rollout hold is listed with the errors below
             lines.append(f"    note: {note['message']}")
         lines.append("")
     unchanged = sum(1 for f in doc.get("functions", []) if f["status"] == "unchanged")
@@ -73,7 +77,12 @@ def render_plan(doc: Doc) -> str:
     else:
         applied = doc.get("applied", 0)
         failed = [f for f in doc.get("functions", []) if f["status"] == "failed"]
-        if failed:
+        if failed and doc.get("failure_reason") == "rollout-held":
+            lines.append(
+                f"Apply: {len(failed)} function(s) held by a rollout (see above); "
+                f"{applied} change(s) applied."
+            )
+        elif failed:
             lines.append(
                 f"Apply failed for {len(failed)} function(s); {applied} change(s) applied. Run apply again to converge the rest."
             )
