@@ -12,7 +12,7 @@ The JSON report documents are the contract every renderer works from:
       generated_at: ISO-8601 UTC string
       target: null | {"account": "123456789012" | null, "region": "eu-west-1" | null}   (set with --target)
       manifests: {"paths": [...], "files": [...], "digest": "sha256:<hex>"}
-      failure_reason: null | "invalid-manifest" | "plan-error" | "plan-stale" | "apply-failed"
+      failure_reason: null | "invalid-manifest" | "plan-error" | "plan-stale" | "apply-failed" | "rollout-held"
       errors: [{"function": str|null, "region": str|null, "alias": str|null, "message": str}]
       functions: [{"function": str, "region": str|null, "account": str|null, "status": str, "reason": str|null}]
 
@@ -45,7 +45,8 @@ The JSON report documents are the contract every renderer works from:
       in_sync: bool
       drift: [{"function": str, "region": str|null, "account": str|null, "alias": str|null,
                "kind": "alias_missing" | "version_differs" | "weights_differ" | "description_differs"
-                       | "unmanaged_alias" | "pinned_version_missing" | "version_unpublished" | "rollout_failed",
+                       | "unmanaged_alias" | "pinned_version_missing" | "version_unpublished" | "rollout_failed"
+                   | "rollout_interrupted" | "provisioned_concurrency_differs",
                "expected": any JSON | null, "actual": any JSON | null, "message": str}]
       info: same shape as drift items (e.g. kind "unmanaged_alias" where prune is false, kind "converging"
             for an in-flight rollout): reported, not drift

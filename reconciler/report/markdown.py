@@ -41,6 +41,7 @@ REASONS = {
     "plan-error": "planning found errors",
     "plan-stale": "the saved plan is stale",
     "apply-failed": "some changes failed",
+    "rollout-held": "a rollout is held (rolled back, blocked by an alarm, or edited by hand)",
 }
 
 Doc = dict[str, Any]
