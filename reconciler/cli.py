@@ -32,9 +32,10 @@ COMMANDS = (
 log = logging.getLogger("reconciler")
 
 
-def _load_commands() -> list[ModuleType]:
+def _load_commands(only: str | None = None) -> list[ModuleType]:
+    names = [only] if only else list(COMMANDS)
     modules = []
-    for name in COMMANDS:
+    for name in names:
         try:
             modules.append(importlib.import_module(f"reconciler.commands.{name}"))
         except ModuleNotFoundError as exc:
@@ -42,6 +43,28 @@ def _load_commands() -> list[ModuleType]:
             if exc.name != f"reconciler.commands.{name}":
                 raise
     return modules
+
+
+# Global options that take a value, to find the command name in argv.
+_VALUED = {"--region", "--endpoint-url"}
+
+
+def _selected(argv: Sequence[str]) -> str | None:
+    """The command module named in argv, so only it is imported (validate
+    should not pay for boto3); None when help or an unknown name is asked."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif arg.startswith("-"):
+            if arg in ("-h", "--help", "--version"):
+                return None
+        else:
+            module = arg.replace("-", "_")
+            return module if module in COMMANDS else None
+    return None
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +90,7 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reconciler",
         description="GitOps reconciler for AWS Lambda versions and aliases.",
@@ -75,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reconciler {__version__}")
     add_global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in _load_commands():
+    for module in _load_commands(only):
         child = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         add_global_options(child)
         module.add_arguments(child)
@@ -100,8 +123,9 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_selected(arguments))
+    args = parser.parse_args(arguments)
     # Global options may sit before or after the sub-command; fill defaults.
     for name, default in (
         ("region", None),

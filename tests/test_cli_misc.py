@@ -90,3 +90,33 @@ def test_no_region_is_a_clean_error(moto, tmp_path, command):
     proc = cli.run(command, str(tmp_path))
     assert proc.returncode == 1
     assert "no region" in proc.stdout + proc.stderr
+
+
+def test_validate_does_not_load_the_aws_sdk():
+    code = (
+        "import sys\n"
+        "from reconciler.cli import main\n"
+        "rc = main(['validate', 'manifests'])\n"
+        "assert 'boto3' not in sys.modules, 'validate imported boto3'\n"
+        "raise SystemExit(rc)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "manifests valid" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["validate", "x"], "validate"),
+        (["--region", "eu-west-1", "plan"], "plan"),
+        (["--endpoint-url", "http://h", "-v", "iam-policy"], "iam_policy"),
+        (["--help"], None),
+        (["nonsense"], None),
+        ([], None),
+    ],
+)
+def test_only_the_selected_command_is_loaded(argv, expected):
+    from reconciler.cli import _selected
+
+    assert _selected(argv) == expected
