@@ -16,15 +16,19 @@ from reconciler.executor import FunctionOutcome
 from reconciler.model import ManifestSet
 from reconciler.plan import (
     HOLD_KINDS,
+    SUMMARY_KEYS,
     Action,
     AliasState,
     CreateAlias,
     DeleteAlias,
+    DeleteProvisionedConcurrency,
+    DeleteVersion,
     FunctionPlan,
     FunctionRef,
     Plan,
     Problem,
     PublishVersion,
+    PutProvisionedConcurrency,
     RolloutInfo,
     UpdateAlias,
     is_pending,
@@ -104,10 +108,30 @@ def change_doc(action: Action) -> Doc:
         doc["revision_id"] = action.revision_id
         if action.rollout is not None:
             doc["rollout"] = rollout_doc(action.rollout)
+        if action.provisioned is not None:
+            doc["provisioned_concurrency"] = {
+                "before": action.provisioned,
+                "after": action.provisioned,
+            }
     elif isinstance(action, DeleteAlias):
         doc["before"] = state_doc(action.before)
         doc["traffic_shift"] = True
         doc["revision_id"] = action.revision_id
+    elif isinstance(action, DeleteVersion):
+        doc["version"] = action.version
+        doc["keep_last"] = action.keep_last
+    elif isinstance(action, PutProvisionedConcurrency):
+        doc["provisioned_concurrency"] = {
+            "before": action.before,
+            "after": action.after,
+            "failed": action.failed,
+        }
+    elif isinstance(action, DeleteProvisionedConcurrency):
+        doc["provisioned_concurrency"] = {
+            "before": action.before,
+            "after": None,
+            "why": action.why,
+        }
     return doc
 
 
@@ -164,6 +188,11 @@ def plan_doc(
     doc["summary"] = counts
     doc["summary_line"] = plan.summary_line()
     doc["changes"] = [change_doc(a) for a in plan.actions]
+    doc["retained"] = [
+        {"function": f.fn.name, "region": f.fn.region, "version": r.version, "reason": r.reason}
+        for f in plan.functions
+        for r in f.retained
+    ]
     doc["notes"] = [
         {
             "function": f.fn.name,
@@ -202,7 +231,7 @@ def apply_doc(plan_document: Doc, outcomes: Sequence[FunctionOutcome]) -> Doc:
                 result.action.fn.key,
                 result.action.action,
                 result.action.alias,
-                _sha(result.action),
+                _ident(result.action),
             )
             results[key] = (result.status, result.message)
     changes = []
@@ -211,7 +240,7 @@ def apply_doc(plan_document: Doc, outcomes: Sequence[FunctionOutcome]) -> Doc:
             f"{change['region']}/{change['function']}",
             change["action"],
             change["alias"],
-            change.get("code_sha256", ""),
+            change.get("code_sha256") or change.get("version") or "",
         )
         status, message = results.get(key, ("not_attempted", None))
         changes.append({**change, "status": status, "message": message})
@@ -274,8 +303,11 @@ def _holds(plan_document: Doc, functions: list[Doc]) -> list[Doc]:
     ]
 
 
-def _sha(action: Action) -> str:
-    return action.code_sha256 if isinstance(action, PublishVersion) else ""
+def _ident(action: Action) -> str:
+    """What tells apart two changes of one kind on one function without an alias."""
+    if isinstance(action, PublishVersion):
+        return action.code_sha256
+    return action.version if isinstance(action, DeleteVersion) else ""
 
 
 def failure_doc(
@@ -293,9 +325,10 @@ def failure_doc(
     elif kind != "status":
         doc.update(
             has_changes=False,
-            summary={"publish": 0, "create": 0, "update": 0, "delete": 0},
+            summary=dict.fromkeys(SUMMARY_KEYS, 0),
             changes=[],
             notes=[],
+            retained=[],
         )
         if kind == "apply":
             doc["success"] = False

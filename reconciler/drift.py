@@ -7,6 +7,12 @@ Rollouts: one in flight (waiting, or a step, promotion or reset due) is
 ``converging``, information only; a rolled-back rollout is ``rollout_failed``
 and a hand edit in the middle of one is ``rollout_interrupted`` (both drift);
 a rollout not started yet is ``version_differs``, like any pending change.
+
+Provisioned concurrency missing, different, FAILED or left over after the
+manifest removed it is ``provisioned_concurrency_differs``; adding or removing
+only the ownership marker in a description is bookkeeping, not drift. Versions
+``retain_versions`` would delete are ``pending_version_deletion``, information
+only: nothing differs from git.
 """
 
 from __future__ import annotations
@@ -20,12 +26,16 @@ from reconciler.plan import (
     Action,
     CreateAlias,
     DeleteAlias,
+    DeleteProvisionedConcurrency,
+    DeleteVersion,
     FunctionPlan,
     Note,
     Plan,
     PublishVersion,
+    PutProvisionedConcurrency,
     UpdateAlias,
 )
+from reconciler.provisioned import split_marker
 
 # Problems that are a difference from git, not a failure to look.
 DRIFT_PROBLEMS = {"pinned_version_missing"}
@@ -88,11 +98,17 @@ def drift_items(action: Action) -> list[Doc]:
                 f"{where}: alias exists but is not in the manifest (prune: true)",
             )
         ]
+    if isinstance(action, DeleteVersion):
+        return []  # reported per function as pending_version_deletion (information)
+    if isinstance(action, PutProvisionedConcurrency | DeleteProvisionedConcurrency):
+        return [_provisioned_item(action, where)]
     assert isinstance(action, UpdateAlias)
     if action.rollout is not None:
         return _rollout_items(action, where)
     items = []
     for field in action.fields:
+        if field == "description" and _marker_only(action):
+            continue
         before, after = action.before, action.after
         expected: Any
         actual: Any
@@ -107,6 +123,57 @@ def drift_items(action: Action) -> list[Doc]:
             text = f'description is "{before.description}", manifest says "{after.description}"'
         items.append(_item(action, _FIELD_KINDS[field], expected, actual, f"{where}: {text}"))
     return items
+
+
+def _marker_only(action: UpdateAlias) -> bool:
+    """Whether the description changes only by the provisioned-concurrency marker."""
+    before = split_marker(action.before.description or "")[0]
+    return before == split_marker(action.after.description or "")[0]
+
+
+def _provisioned_item(
+    action: PutProvisionedConcurrency | DeleteProvisionedConcurrency, where: str
+) -> Doc:
+    if isinstance(action, DeleteProvisionedConcurrency):
+        why = (
+            "the manifest gives the alias weights, which Lambda forbids with it"
+            if action.why == "weights"
+            else "the manifest no longer sets it"
+        )
+        text = f"provisioned concurrency is {action.before}, {why}"
+        return _item(
+            action, "provisioned_concurrency_differs", None, action.before, f"{where}: {text}"
+        )
+    if action.before is None:
+        text = f"no provisioned concurrency, manifest says {action.after}"
+    elif action.failed:
+        text = f"provisioned concurrency {action.before} FAILED ({action.failed})"
+    else:
+        text = f"provisioned concurrency is {action.before}, manifest says {action.after}"
+    actual: Any = f"FAILED: {action.failed}" if action.failed else action.before
+    return _item(
+        action, "provisioned_concurrency_differs", action.after, actual, f"{where}: {text}"
+    )
+
+
+def _pending_deletion(fp: FunctionPlan) -> list[Doc]:
+    versions = [a.version for a in fp.actions if isinstance(a, DeleteVersion)]
+    if not versions:
+        return []
+    keep = next(a.keep_last for a in fp.actions if isinstance(a, DeleteVersion))
+    return [
+        {
+            "function": fp.fn.name,
+            "region": fp.fn.region,
+            "account": fp.fn.account,
+            "alias": None,
+            "kind": "pending_version_deletion",
+            "expected": keep,
+            "actual": versions,
+            "message": f"{fp.fn.name}: apply would delete {len(versions)} version(s) older than "
+            f"the newest {keep} that nothing refers to: {', '.join(versions)}",
+        }
+    ]
 
 
 def _rollout_items(action: UpdateAlias, where: str) -> list[Doc]:
@@ -191,6 +258,7 @@ def drift_doc(
             elif n.kind not in _SILENT_NOTES:
                 info.append(_note_item(f, n, n.kind))
         info.extend(_converging(f))
+        info.extend(_pending_deletion(f))
     drifted = {(d["region"], d["function"]) for d in drift}
     failed = {(e["region"], e["function"]) for e in errors}
     converging = {(i["region"], i["function"]) for i in info if i["kind"] == "converging"}

@@ -1,7 +1,10 @@
 """The executor: the only code that changes AWS. It carries out a Plan.
 
-Per function, in order: publishes, then alias creates/updates, then deletes.
-Functions run in parallel and fail independently. Races are expected:
+Per function, in the plan's order: provisioned-concurrency removals,
+publishes, alias creates/updates, provisioned-concurrency settings (each
+waits for READY), alias deletes, then version deletes (last, so that aliases
+have moved off first; a version AWS still finds referenced is skipped, not a
+failure). Functions run in parallel and fail independently. Races are expected:
 
 * a retried call whose first reply was lost meets its own success (CreateAlias
   -> "already exists", UpdateAlias -> stale RevisionId): the alias is read
@@ -34,19 +37,24 @@ from reconciler.errors import (
     ReconcilerError,
 )
 from reconciler.gateway import LambdaGateway
+from reconciler.live import ProvisionedConfig
 from reconciler.model import LATEST
 from reconciler.plan import (
     Action,
     AliasState,
     CreateAlias,
     DeleteAlias,
+    DeleteProvisionedConcurrency,
+    DeleteVersion,
     FunctionPlan,
     FunctionRef,
     PublishVersion,
+    PutProvisionedConcurrency,
     UpdateAlias,
     is_pending,
 )
 from reconciler.planner import live_state
+from reconciler.provisioned import Waiter
 from reconciler.rollout_marker import materialise, parse, restamp, timeless
 
 log = logging.getLogger("reconciler.executor")
@@ -80,11 +88,13 @@ class _FunctionRun:
         plan: FunctionPlan,
         replan: Replanner | None,
         now: Callable[[], float] = time.time,
+        waiter: Waiter | None = None,
     ) -> None:
         self.gw = gw
         self.plan = plan
         self.replan = replan
         self.now = now
+        self.waiter = waiter or Waiter()
         self.published: dict[str, str] = {}
         self.results: list[ActionResult] = []
         self.replanned = False
@@ -156,10 +166,41 @@ class _FunctionRun:
                 self.gw.update_alias(
                     fn, action.alias, after.version, after.weights, description, action.revision_id
                 )
+                result = ActionResult(action, "applied")
             except PreconditionFailedError as err:
-                return self._already(action, after, err)
-            return ActionResult(action, "applied")
+                result = self._already(action, after, err)
+            if action.provisioned is not None and result.status == "applied":
+                # Lambda re-provisions the alias on its new version: wait for it.
+                return ActionResult(action, "applied", self._ready(action.fn, action.alias))
+            return result
+        if isinstance(action, PutProvisionedConcurrency):
+            first = self.gw.put_provisioned_concurrency(fn, action.alias, action.after)
+            return ActionResult(action, "applied", self._ready(action.fn, action.alias, first))
+        if isinstance(action, DeleteProvisionedConcurrency):
+            if self.gw.delete_provisioned_concurrency(fn, action.alias):
+                return ActionResult(action, "applied")
+            return ActionResult(action, "skipped", "already removed")
+        if isinstance(action, DeleteVersion):
+            return self._delete_version(action)
         return self._delete(action)
+
+    def _ready(self, fn: FunctionRef, alias: str, first: ProvisionedConfig | None = None) -> str:
+        config, waited = self.waiter.until_ready(
+            lambda: self.gw.get_provisioned_concurrency(fn.function, alias),
+            f"{fn.name}:{alias}",
+            first,
+        )
+        return f"provisioned concurrency READY after {waited:.1f}s ({config.allocated} allocated)"
+
+    def _delete_version(self, action: DeleteVersion) -> ActionResult:
+        try:
+            deleted = self.gw.delete_version(action.fn.function, action.version)
+        except ConflictError as err:
+            # AWS refuses while something (an alias) still refers to it: keep it.
+            return ActionResult(action, "skipped", f"kept: {err.aws_message}")
+        return ActionResult(
+            action, "applied" if deleted else "skipped", None if deleted else "already deleted"
+        )
 
     def _publish(self, action: PublishVersion) -> ActionResult:
         fn = action.fn.function
@@ -262,7 +303,13 @@ class _FunctionRun:
                 # Two plans of one rollout step differ only in the marker's time.
                 after = dataclasses.replace(after, description=timeless(after.description))
                 before = dataclasses.replace(before, description=timeless(before.description))
-            return ("update", action.alias, before, after, action.rollout)
+            return ("update", action.alias, before, after, action.rollout, action.provisioned)
+        if isinstance(action, PutProvisionedConcurrency):
+            return ("put_provisioned", action.alias, action.after)
+        if isinstance(action, DeleteProvisionedConcurrency):
+            return ("delete_provisioned", action.alias)
+        if isinstance(action, DeleteVersion):
+            return ("delete_version", action.version)
         return ("delete", action.alias, action.before)
 
 
@@ -285,12 +332,13 @@ def execute(
     concurrency: int,
     on_done: Callable[[FunctionOutcome], None] | None = None,
     now: Callable[[], float] = time.time,
+    waiter: Waiter | None = None,
 ) -> list[FunctionOutcome]:
     """Apply every function's actions; one failure does not stop the others."""
 
     def run_one(plan: FunctionPlan) -> FunctionOutcome:
         try:
-            outcome = _FunctionRun(gateway_for(plan.fn), plan, replan, now).run()
+            outcome = _FunctionRun(gateway_for(plan.fn), plan, replan, now, waiter).run()
         except ReconcilerError as err:  # e.g. the re-plan's own reads failed
             outcome = FunctionOutcome(plan.fn, "failed", reason=str(err).splitlines()[0])
         if on_done:

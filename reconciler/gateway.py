@@ -35,7 +35,14 @@ from reconciler.errors import (
     PreconditionFailedError,
     ThrottledError,
 )
-from reconciler.live import AlarmState, LiveAlias, VersionInfo, normalise_weights
+from reconciler.live import (
+    AlarmState,
+    Attachment,
+    LiveAlias,
+    ProvisionedConfig,
+    VersionInfo,
+    normalise_weights,
+)
 from reconciler.model import LATEST
 from reconciler.throttle import RateLimits, RetryPolicy
 
@@ -200,6 +207,22 @@ def _version_from(data: Mapping[str, Any]) -> VersionInfo:
     )
 
 
+def _qualifier(arn: str) -> str | None:
+    """QUALIFIER of arn:aws:lambda:REGION:ACCOUNT:function:NAME:QUALIFIER, if any."""
+    parts = str(arn).split(":")
+    return parts[7] if len(parts) > 7 and parts[7] else None
+
+
+def _provisioned_from(qualifier: str, data: Mapping[str, Any]) -> ProvisionedConfig:
+    return ProvisionedConfig(
+        qualifier=qualifier,
+        requested=int(data.get("RequestedProvisionedConcurrentExecutions") or 0),
+        allocated=int(data.get("AllocatedProvisionedConcurrentExecutions") or 0),
+        status=str(data.get("Status") or ""),
+        reason=str(data.get("StatusReason") or ""),
+    )
+
+
 class LambdaGateway:
     """Typed Lambda calls for one region, with retries and rate limiting."""
 
@@ -282,24 +305,15 @@ class LambdaGateway:
     # -- reads ----------------------------------------------------------
     def list_aliases(self, function: str) -> list[LiveAlias] | None:
         """All aliases (paged), or None when the function does not exist."""
-        aliases: list[LiveAlias] = []
-        for page in self._pages("ListAliases", function, self._client.list_aliases, "Aliases"):
-            if page is None:
-                return None
-            aliases.extend(_alias_from(a) for a in page)
-        return aliases
+        items = self._listed("ListAliases", function, self._client.list_aliases, "Aliases")
+        return None if items is None else [_alias_from(a) for a in items]
 
     def list_versions(self, function: str) -> list[VersionInfo] | None:
         """$LATEST then every published version (paged), or None if missing."""
-        versions: list[VersionInfo] = []
-        pages = self._pages(
+        items = self._listed(
             "ListVersionsByFunction", function, self._client.list_versions_by_function, "Versions"
         )
-        for page in pages:
-            if page is None:
-                return None
-            versions.extend(_version_from(v) for v in page)
-        return versions
+        return None if items is None else [_version_from(v) for v in items]
 
     def _pages(
         self, operation: str, function: str, method: Callable[..., Any], key: str
@@ -317,6 +331,66 @@ class LambdaGateway:
             marker = data.get("NextMarker")
             if not marker:
                 return
+
+    def _listed(self, operation: str, function: str, method: Callable[..., Any], key: str) -> Any:
+        """Every item of a paged list, or None when the function does not exist."""
+        items: list[Mapping[str, Any]] = []
+        for page in self._pages(operation, function, method, key):
+            if page is None:
+                return None
+            items.extend(page)
+        return items
+
+    def list_provisioned_concurrency(self, function: str) -> list[ProvisionedConfig] | None:
+        """Every provisioned-concurrency config (aliases and versions), paged."""
+        items = self._listed(
+            "ListProvisionedConcurrencyConfigs",
+            function,
+            self._client.list_provisioned_concurrency_configs,
+            "ProvisionedConcurrencyConfigs",
+        )
+        if items is None:
+            return None
+        return [_provisioned_from(_qualifier(c["FunctionArn"]) or "", c) for c in items]
+
+    def list_event_source_mappings(self, function: str) -> list[Attachment]:
+        """Event source mappings of the function, any qualifier (paged)."""
+        items = self._listed(
+            "ListEventSourceMappings",
+            function,
+            self._client.list_event_source_mappings,
+            "EventSourceMappings",
+        )
+        return [
+            Attachment("event source mapping", _qualifier(m["FunctionArn"]), str(m["UUID"]))
+            for m in items or []
+        ]
+
+    def list_function_urls(self, function: str) -> list[Attachment]:
+        """Function URL configs (unqualified or on an alias), paged."""
+        items = self._listed(
+            "ListFunctionUrlConfigs",
+            function,
+            self._client.list_function_url_configs,
+            "FunctionUrlConfigs",
+        )
+        return [
+            Attachment("function URL", _qualifier(u["FunctionArn"]), str(u["FunctionUrl"]))
+            for u in items or []
+        ]
+
+    def get_provisioned_concurrency(
+        self, function: str, qualifier: str
+    ) -> ProvisionedConfig | None:
+        data = self._optional(
+            "GetProvisionedConcurrencyConfig",
+            function,
+            qualifier,
+            self._client.get_provisioned_concurrency_config,
+            FunctionName=function,
+            Qualifier=qualifier,
+        )
+        return None if data is None else _provisioned_from(qualifier, data)
 
     def get_alias(self, function: str, alias: str) -> LiveAlias | None:
         data = self._optional(
@@ -473,6 +547,42 @@ class LambdaGateway:
                 self._client.delete_alias,
                 FunctionName=function,
                 Name=alias,
+            )
+        except _NotFound:
+            return False
+        return True
+
+    def put_provisioned_concurrency(
+        self, function: str, qualifier: str, amount: int
+    ) -> ProvisionedConfig:
+        params = {
+            "FunctionName": function,
+            "Qualifier": qualifier,
+            "ProvisionedConcurrentExecutions": amount,
+        }
+        method = self._client.put_provisioned_concurrency_config
+        data = self._mutate("PutProvisionedConcurrencyConfig", function, qualifier, method, params)
+        return _provisioned_from(qualifier, data)
+
+    def delete_provisioned_concurrency(self, function: str, qualifier: str) -> bool:
+        """Delete; False when there was none."""
+        return self._delete(
+            "DeleteProvisionedConcurrencyConfig",
+            function,
+            qualifier,
+            self._client.delete_provisioned_concurrency_config,
+        )
+
+    def delete_version(self, function: str, version: str) -> bool:
+        """DeleteFunction of one published version; False when it was already gone."""
+        return self._delete("DeleteFunction", function, version, self._client.delete_function)
+
+    def _delete(
+        self, operation: str, function: str, qualifier: str, method: Callable[..., Any]
+    ) -> bool:
+        try:
+            self._call(
+                operation, function, qualifier, method, FunctionName=function, Qualifier=qualifier
             )
         except _NotFound:
             return False

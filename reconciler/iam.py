@@ -22,7 +22,8 @@ class Operation:
     action: str
     mutating: bool
     scope: str  # function | alarm | any
-    feature: str  # core | content | split | rollout | gc | provisioned | guard
+    # core | content | split | rollout | gc | provisioned | guard; several: space-separated
+    feature: str
 
 
 OPERATIONS: dict[str, Operation] = {
@@ -42,8 +43,9 @@ OPERATIONS: dict[str, Operation] = {
     "GetProvisionedConcurrencyConfig": Operation(
         "lambda:GetProvisionedConcurrencyConfig", False, "function", "provisioned"
     ),
+    # Version collection reads it too: a version with provisioned concurrency is kept.
     "ListProvisionedConcurrencyConfigs": Operation(
-        "lambda:ListProvisionedConcurrencyConfigs", False, "function", "provisioned"
+        "lambda:ListProvisionedConcurrencyConfigs", False, "function", "gc provisioned"
     ),
     # Mutations: apply only.
     "PublishVersion": Operation("lambda:PublishVersion", True, "function", "core"),
@@ -105,7 +107,7 @@ def policy(
     chosen = [
         op
         for op in OPERATIONS.values()
-        if op.feature in used and (mode == "apply" or not op.mutating)
+        if used.intersection(op.feature.split()) and (mode == "apply" or not op.mutating)
     ]
     functions: list[str] = []
     alarms: list[str] = []

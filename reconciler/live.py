@@ -72,6 +72,34 @@ class AlarmState:
 
 
 @dataclass(frozen=True)
+class ProvisionedConfig:
+    """A provisioned-concurrency configuration of one qualifier (alias or version).
+
+    ``status``: IN_PROGRESS, READY or FAILED (``reason`` says why).
+    """
+
+    qualifier: str
+    requested: int
+    allocated: int = 0
+    status: str = "READY"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """Something outside aliases that invokes one qualifier of the function.
+
+    ``kind``: "event source mapping" or "function URL"; ``qualifier``: a
+    version number, an alias name, or None (unqualified: $LATEST); ``name``:
+    the mapping's UUID or the URL, for reports.
+    """
+
+    kind: str
+    qualifier: str | None
+    name: str
+
+
+@dataclass(frozen=True)
 class FunctionSnapshot:
     """What planning one function needs to know about AWS, read once."""
 
@@ -84,6 +112,12 @@ class FunctionSnapshot:
     alarms: Mapping[str, AlarmState | None] = field(default_factory=dict)
     # When it was read (Unix seconds): rollouts measure their intervals from it.
     now: float = 0.0
+    # Every version ($LATEST included), when listed (version collection); else None.
+    published: tuple[VersionInfo, ...] | None = None
+    # Qualifier -> provisioned-concurrency config, when listed; else None.
+    provisioned: Mapping[str, ProvisionedConfig] | None = None
+    # Event source mappings and function URLs, when listed; else None.
+    attachments: tuple[Attachment, ...] | None = None
 
     def referenced_versions(self) -> frozenset[str]:
         """Versions some live alias serves (so they certainly exist)."""
@@ -99,4 +133,6 @@ class FunctionSnapshot:
             return True
         if version in self.versions:
             return self.versions[version] is not None
+        if self.published is not None:
+            return any(v.version == version for v in self.published)
         return None

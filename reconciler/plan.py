@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from reconciler.live import ProvisionedConfig
 from reconciler.model import LATEST
 
 # The version an alias will point at once a pending publish has happened.
@@ -153,6 +154,9 @@ class UpdateAlias:
     revision_id: str
     action: Literal["update_alias"] = "update_alias"
     rollout: RolloutInfo | None = None
+    # The alias's provisioned concurrency, which Lambda moves to the new
+    # version by itself: apply waits for READY after the update.
+    provisioned: int | None = None
 
     def describe(self) -> str:
         if self.rollout is not None:
@@ -164,6 +168,8 @@ class UpdateAlias:
             parts.append(f"weights {self.before.weights_text()} -> {self.after.weights_text()}")
         if "description" in self.fields:
             parts.append(f'description "{self.before.description}" -> "{self.after.description}"')
+        if self.provisioned is not None:
+            parts.append(f"provisioned concurrency {self.provisioned} follows (waits for READY)")
         return f"~ alias {self.fn.name}:{self.alias}  " + ", ".join(parts)
 
     @property
@@ -185,9 +191,87 @@ class DeleteAlias:
         )
 
 
-Action = PublishVersion | CreateAlias | UpdateAlias | DeleteAlias
+@dataclass(frozen=True)
+class PutProvisionedConcurrency:
+    fn: FunctionRef
+    alias: str
+    after: int
+    before: int | None = None
+    # AWS's reason when the live configuration FAILED: it is set again.
+    failed: str | None = None
+    action: Literal["put_provisioned_concurrency"] = "put_provisioned_concurrency"
 
-ACTION_ORDER = {"publish_version": 0, "create_alias": 1, "update_alias": 1, "delete_alias": 2}
+    def describe(self) -> str:
+        where = f"{self.fn.name}:{self.alias}"
+        if self.before is None:
+            return f"+ provisioned concurrency {where}  {self.after}"
+        text = f"~ provisioned concurrency {where}  {self.before} -> {self.after}"
+        return text + (f" (it FAILED: {self.failed}; set again)" if self.failed else "")
+
+
+@dataclass(frozen=True)
+class DeleteProvisionedConcurrency:
+    fn: FunctionRef
+    alias: str
+    before: int
+    # "removed": the manifest no longer has it; "weights": the alias gets weights.
+    why: str = "removed"
+    action: Literal["delete_provisioned_concurrency"] = "delete_provisioned_concurrency"
+
+    def describe(self) -> str:
+        reason = (
+            "Lambda allows none on an alias with weights"
+            if self.why == "weights"
+            else "no longer in the manifest"
+        )
+        return (
+            f"- provisioned concurrency {self.fn.name}:{self.alias}  (was {self.before}; {reason})"
+        )
+
+
+@dataclass(frozen=True)
+class DeleteVersion:
+    fn: FunctionRef
+    version: str
+    keep_last: int
+    action: Literal["delete_version"] = "delete_version"
+    alias: None = None
+
+    def describe(self) -> str:
+        return (
+            f"- version {self.fn.name}:{self.version}  (older than the newest {self.keep_last}; "
+            "nothing refers to it)"
+        )
+
+
+Action = (
+    PublishVersion
+    | CreateAlias
+    | UpdateAlias
+    | DeleteAlias
+    | PutProvisionedConcurrency
+    | DeleteProvisionedConcurrency
+    | DeleteVersion
+)
+
+# Execution order within a function (the planner emits actions in it).
+ACTION_ORDER = {
+    "delete_provisioned_concurrency": 0,
+    "publish_version": 1,
+    "create_alias": 2,
+    "update_alias": 2,
+    "put_provisioned_concurrency": 3,
+    "delete_alias": 4,
+    "delete_version": 5,
+}
+
+
+@dataclass(frozen=True)
+class Retained:
+    """An old version kept back from collection, and why (retain_versions)."""
+
+    version: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -245,6 +329,10 @@ class FunctionPlan:
     recorded_aliases: tuple[tuple[str, AliasState, str], ...] = ()
     recorded_latest_revision: str | None = None
     rollouts: tuple[RolloutView, ...] = ()
+    # Old versions kept back from collection, with why (retain_versions).
+    retained: tuple[Retained, ...] = ()
+    # Provisioned-concurrency configs read (by qualifier); None when not read.
+    provisioned: tuple[ProvisionedConfig, ...] | None = None
 
     @property
     def status(self) -> str:
@@ -272,17 +360,45 @@ class Plan:
         return bool(self.all_problems)
 
     def counts(self) -> dict[str, int]:
-        counts = {"publish": 0, "create": 0, "update": 0, "delete": 0}
+        counts = {key: 0 for key in SUMMARY_KEYS}
         for action in self.actions:
-            counts[action.action.split("_")[0]] += 1
+            counts[_SUMMARY_KEY[action.action]] += 1
         return counts
 
     def summary_line(self) -> str:
         c = self.counts()
-        return (
+        line = (
             f"Plan: {c['publish']} to publish, {c['create']} to create, "
-            f"{c['update']} to update, {c['delete']} to delete."
+            f"{c['update']} to update, {c['delete']} to delete"
         )
+        if c["delete_version"]:
+            noun = "version" if c["delete_version"] == 1 else "versions"
+            line += f", {c['delete_version']} {noun} to delete"
+        if c["provisioned_concurrency"]:
+            noun = "change" if c["provisioned_concurrency"] == 1 else "changes"
+            line += f", {c['provisioned_concurrency']} provisioned concurrency {noun}"
+        return line + "."
+
+
+# The plan document's `summary` keys: alias/publish counts, versions to delete,
+# provisioned-concurrency settings to put or delete.
+SUMMARY_KEYS = (
+    "publish",
+    "create",
+    "update",
+    "delete",
+    "delete_version",
+    "provisioned_concurrency",
+)
+_SUMMARY_KEY = {
+    "publish_version": "publish",
+    "create_alias": "create",
+    "update_alias": "update",
+    "delete_alias": "delete",
+    "delete_version": "delete_version",
+    "put_provisioned_concurrency": "provisioned_concurrency",
+    "delete_provisioned_concurrency": "provisioned_concurrency",
+}
 
 
 def display_version(version: str) -> str:

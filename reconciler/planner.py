@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from reconciler.diff import changed_fields
+from reconciler.lifecycle import CollectionPlan, plan_collection
 from reconciler.live import FunctionSnapshot, LiveAlias, VersionInfo
 from reconciler.model import (
     LATEST,
@@ -30,11 +31,13 @@ from reconciler.plan import (
     Note,
     Problem,
     PublishVersion,
+    RolloutInfo,
     RolloutView,
     UpdateAlias,
     is_pending,
     pending_version,
 )
+from reconciler.provisioned import plan_alias, with_ownership, without_marker
 from reconciler.rollout import Decision, RolloutPolicy, Situation, decide
 from reconciler.rollout_marker import parse
 
@@ -206,7 +209,9 @@ def plan_function(
     snap: FunctionSnapshot,
     policy: RolloutPolicy | None = None,
 ) -> FunctionPlan:
-    """Everything that must change for ``fn`` to match ``spec``, in order."""
+    """Everything that must change for ``fn`` to match ``spec``, in order:
+    provisioned-concurrency removals, publishes, alias creates and updates,
+    provisioned-concurrency settings, alias deletes, version deletes."""
     policy = policy or RolloutPolicy()
     recorded = tuple((a.name, live_state(a), a.revision_id) for a in snap.aliases.values())
     if not snap.exists:
@@ -218,7 +223,9 @@ def plan_function(
     problems: list[Problem] = []
     needs: set[str] = set()
     publishes: dict[str, PublishVersion] = {}
+    first: list[Action] = []
     alias_actions: list[Action] = []
+    last: list[Action] = []
     notes: list[Note] = []
     rollouts: list[RolloutView] = []
     for spec_alias in spec.aliases:
@@ -233,9 +240,12 @@ def plan_function(
                 )
             continue
         live = snap.aliases.get(spec_alias.name)
+        # Rollout logic sees the description without the provisioned-concurrency marker.
+        view = None if live is None else without_marker(live)
+        want_provisioned = spec_alias.provisioned_concurrency is not None
         action: Action | None = None
         decision = (
-            None if live is None else _rollout_decision(spec_alias, desired, live, snap, policy)
+            None if view is None else _rollout_decision(spec_alias, desired, view, snap, policy)
         )
         if decision is not None:
             needs.update(decision.needs)
@@ -245,47 +255,33 @@ def plan_function(
                 problems.append(decision.problem)
                 continue
         if live is not None and decision is not None and not decision.normal:
-            if decision.after is None:
-                continue  # waiting, held or blocked: reported in the notes
-            desired = decision.after
-            wanted_publishes = [p for p in wanted_publishes if _refers_to(desired, p)]
-            fields = changed_fields(live_state(live), desired)
-            if fields:
-                action = UpdateAlias(
-                    fn=fn,
-                    alias=spec_alias.name,
-                    before=live_state(live),
-                    after=desired,
-                    fields=fields,
-                    revision_id=live.revision_id,
-                    rollout=decision.info,
-                )
-        elif live is None:
+            if decision.after is not None:
+                desired = with_ownership(decision.after, live, want_provisioned)
+                wanted_publishes = [p for p in wanted_publishes if _refers_to(desired, p)]
+                action = _update(fn, spec_alias.name, live, desired, decision.info)
+        elif live is None or view is None:
+            desired = with_ownership(desired, None, want_provisioned)
             action = CreateAlias(fn=fn, alias=spec_alias.name, after=desired)
         else:
-            desired = _without_marker(desired, live)
-            fields = changed_fields(live_state(live), desired)
-            if fields:
-                action = UpdateAlias(
-                    fn=fn,
-                    alias=spec_alias.name,
-                    before=live_state(live),
-                    after=desired,
-                    fields=fields,
-                    revision_id=live.revision_id,
-                )
-        if action is None:
-            continue
-        split_problem, missing = _split_problem(
-            desired, spec_alias.name, fn, snap, wanted_publishes
-        )
-        needs.update(missing)
-        if split_problem:
-            problems.append(split_problem)
-            continue
-        alias_actions.append(action)
-        for publish in wanted_publishes:
-            publishes.setdefault(publish.code_sha256, publish)
+            desired = with_ownership(_without_marker(desired, view), live, want_provisioned)
+            action = _update(fn, spec_alias.name, live, desired, None)
+        if action is not None:
+            split_problem, missing = _split_problem(
+                desired, spec_alias.name, fn, snap, wanted_publishes
+            )
+            needs.update(missing)
+            if split_problem:
+                problems.append(split_problem)
+                continue
+        provisioning = plan_alias(fn, spec_alias, live, action, snap.provisioned)
+        needs.update(provisioning.needs)
+        notes.extend(provisioning.notes)
+        first.extend(provisioning.first)
+        last.extend(provisioning.last)
+        if provisioning.action is not None:
+            alias_actions.append(provisioning.action)
+            for publish in wanted_publishes:
+                publishes.setdefault(publish.code_sha256, publish)
 
     deletes: list[Action] = []
     for live in snap.aliases.values():
@@ -306,16 +302,48 @@ def plan_function(
                 )
             )
 
+    collection = CollectionPlan()
+    if not problems and not needs:
+        # Only on a complete plan: what the aliases will serve decides what may go.
+        planned = [*publishes.values(), *alias_actions, *deletes]
+        collection = plan_collection(spec, fn, snap, planned)
+        needs.update(collection.needs)
     latest_revision = next(iter(publishes.values())).latest_revision_id if publishes else None
     return FunctionPlan(
         fn=fn,
-        actions=(*publishes.values(), *alias_actions, *deletes),
+        actions=(
+            *first,
+            *publishes.values(),
+            *alias_actions,
+            *last,
+            *deletes,
+            *collection.deletes,
+        ),
         problems=tuple(problems),
         notes=tuple(notes),
         needs=frozenset(needs),
         recorded_aliases=recorded,
         recorded_latest_revision=latest_revision,
         rollouts=tuple(rollouts),
+        retained=collection.retained,
+        provisioned=None if snap.provisioned is None else tuple(snap.provisioned.values()),
+    )
+
+
+def _update(
+    fn: FunctionRef, alias: str, live: LiveAlias, desired: AliasState, rollout: RolloutInfo | None
+) -> UpdateAlias | None:
+    fields = changed_fields(live_state(live), desired)
+    if not fields:
+        return None
+    return UpdateAlias(
+        fn=fn,
+        alias=alias,
+        before=live_state(live),
+        after=desired,
+        fields=fields,
+        revision_id=live.revision_id,
+        rollout=rollout,
     )
 
 

@@ -6,6 +6,11 @@ version its alias serves now). Versions are paged through only when that
 check misses, so in-sync cost does not grow with the number of versions.
 CloudWatch alarms are read (one DescribeAlarms per 100 names) only when the
 planner asks: a rollout in flight or about to start.
+
+With ``retain_versions``: +1 ListVersionsByFunction (paged); event source
+mappings, function URLs and provisioned-concurrency configs only when an old
+version has no other reference. With ``provisioned_concurrency`` on an alias
+(or its ownership marker live): +1 ListProvisionedConcurrencyConfigs.
 """
 
 from __future__ import annotations
@@ -15,24 +20,31 @@ import time
 from collections.abc import Callable
 
 from reconciler.gateway import LambdaGateway
+from reconciler.lifecycle import NEED_REFERENCES, NEED_VERSIONS
 from reconciler.live import (
     AlarmState,
+    Attachment,
     ContentResolution,
     FunctionSnapshot,
     LiveAlias,
+    ProvisionedConfig,
     VersionInfo,
 )
 from reconciler.model import LATEST, ContentVersion, FunctionSpec, PinnedVersion, VersionRef
 from reconciler.plan import FunctionPlan, FunctionRef
 from reconciler.planner import plan_function
+from reconciler.provisioned import NEED_CONFIGS, split_marker
 from reconciler.rollout import RolloutPolicy
 
 log = logging.getLogger("reconciler.reader")
 
 # The planner asks for more at most this often: versions, then alarms, then the
-# configurations a rollout's split must compare.
-_MAX_ROUNDS = 4
+# configurations a rollout's split must compare, then version-collection
+# references (event source mappings, URLs, provisioned concurrency).
+_MAX_ROUNDS = 5
 _ALARM = "alarm:"
+# Needs that are not a version's configuration.
+_NOT_VERSIONS = ("sha256:", _ALARM, NEED_CONFIGS, NEED_VERSIONS, NEED_REFERENCES)
 
 
 def _refs_by_alias(spec: FunctionSpec) -> list[tuple[str, VersionRef, bool]]:
@@ -51,6 +63,12 @@ class _Reader:
         self.versions: dict[str, VersionInfo | None] = {}
         self.alarms: dict[str, AlarmState | None] = {}
         self._listed: list[VersionInfo] | None = None
+        self.provisioned: dict[str, ProvisionedConfig] | None = None
+        self.attachments: tuple[Attachment, ...] | None = None
+
+    @property
+    def listed(self) -> tuple[VersionInfo, ...] | None:
+        return None if self._listed is None else tuple(self._listed)
 
     def version(self, qualifier: str) -> VersionInfo | None:
         if qualifier not in self.versions:
@@ -65,6 +83,29 @@ class _Reader:
         for name in wanted:
             self.alarms[name] = found.get(name)
 
+    def read_provisioned(self) -> None:
+        if self.provisioned is None:
+            configs = self.gw.list_provisioned_concurrency(self.fn.function) or []
+            self.provisioned = {c.qualifier: c for c in configs}
+
+    def read_attachments(self) -> None:
+        if self.attachments is None:
+            mappings = self.gw.list_event_source_mappings(self.fn.function)
+            self.attachments = (*mappings, *self.gw.list_function_urls(self.fn.function))
+
+    def fetch(self, needs: frozenset[str]) -> None:
+        """Read what the planner asked for."""
+        self.read_alarms(sorted(n[len(_ALARM) :] for n in needs if n.startswith(_ALARM)))
+        if NEED_VERSIONS in needs:
+            self.all_versions()
+        if NEED_CONFIGS in needs or NEED_REFERENCES in needs:
+            self.read_provisioned()
+        if NEED_REFERENCES in needs:
+            self.read_attachments()
+        for need in sorted(needs):
+            if not need.startswith(_NOT_VERSIONS):
+                self.version(need)
+
     def all_versions(self) -> list[VersionInfo]:
         if self._listed is None:
             self._listed = self.gw.list_versions(self.fn.function) or []
@@ -73,8 +114,10 @@ class _Reader:
     def resolve_content(self, ref: ContentVersion, candidates: set[str]) -> ContentResolution:
         sha = ref.code_sha256
         # 1. The version its alias serves now: one call when already in sync.
+        listed = {v.version: v for v in self._listed or ()}
         for version in sorted(candidates, key=int, reverse=True):
-            info = self.version(version)
+            # Already listed for version collection: no call needed.
+            info = listed.get(version) if self._listed is not None else self.version(version)
             if info is not None and info.code_sha256 == sha:
                 return ContentResolution(sha, version=version)
         # 2. The highest published version with that hash (paged, 50 a page).
@@ -112,6 +155,8 @@ def read_and_plan(
     reader = _Reader(gw, fn)
     served = {v for a in aliases for v in a.versions() if v != LATEST}
 
+    if spec.retain_versions is not None:
+        reader.all_versions()  # collection needs them; they also answer the checks below
     content: dict[str, ContentResolution] = {}
     for _alias, ref, _is_weight in _refs_by_alias(spec):
         if isinstance(ref, ContentVersion) and ref.code_sha256 not in content:
@@ -123,17 +168,24 @@ def read_and_plan(
                 candidates |= {v for v, _ in current.weights} if other_weight else {current.version}
             candidates.discard(LATEST)
             content[ref.code_sha256] = reader.resolve_content(ref, candidates)
-        elif isinstance(ref, PinnedVersion) and str(ref.number) not in served:
-            # A pin no alias serves yet: does that version exist at all?
+        elif (
+            isinstance(ref, PinnedVersion)
+            and str(ref.number) not in served
+            and reader.listed is None
+        ):
+            # A pin no alias serves yet (and no listing): does that version exist at all?
             reader.version(str(ref.number))
+
+    managed = [live[a.name] for a in spec.aliases if a.name in live]
+    if any(a.provisioned_concurrency is not None for a in spec.aliases) or any(
+        split_marker(a.description)[1] for a in managed
+    ):
+        reader.read_provisioned()
 
     plan = plan_function(spec, fn, _snapshot(live, reader, content, read_at), policy)
     rounds = 1
     while plan.needs and rounds < _MAX_ROUNDS:
-        reader.read_alarms(sorted(n[len(_ALARM) :] for n in plan.needs if n.startswith(_ALARM)))
-        for need in sorted(plan.needs):
-            if not need.startswith(("sha256:", _ALARM)):
-                reader.version(need)
+        reader.fetch(plan.needs)
         plan = plan_function(spec, fn, _snapshot(live, reader, content, read_at), policy)
         rounds += 1
     return plan
@@ -152,4 +204,7 @@ def _snapshot(
         content=dict(content),
         alarms=dict(reader.alarms),
         now=read_at,
+        published=reader.listed,
+        provisioned=None if reader.provisioned is None else dict(reader.provisioned),
+        attachments=reader.attachments,
     )

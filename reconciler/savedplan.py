@@ -25,9 +25,12 @@ from reconciler.plan import (
     AliasState,
     CreateAlias,
     DeleteAlias,
+    DeleteProvisionedConcurrency,
+    DeleteVersion,
     FunctionPlan,
     FunctionRef,
     PublishVersion,
+    PutProvisionedConcurrency,
     RolloutInfo,
     UpdateAlias,
 )
@@ -93,6 +96,22 @@ def _action(change: Doc) -> Action:
             fields=tuple(change["fields"]),
             revision_id=change.get("revision_id") or "",
             rollout=_rollout(change.get("rollout")),
+            provisioned=(change.get("provisioned_concurrency") or {}).get("after"),
+        )
+    if kind == "delete_version":
+        return DeleteVersion(fn, change["version"], int(change["keep_last"]))
+    provisioned = change.get("provisioned_concurrency") or {}
+    if kind == "put_provisioned_concurrency":
+        return PutProvisionedConcurrency(
+            fn,
+            change["alias"],
+            int(provisioned["after"]),
+            provisioned.get("before"),
+            provisioned.get("failed"),
+        )
+    if kind == "delete_provisioned_concurrency":
+        return DeleteProvisionedConcurrency(
+            fn, change["alias"], int(provisioned["before"]), provisioned.get("why") or "removed"
         )
     return DeleteAlias(
         fn=fn,
@@ -156,6 +175,16 @@ def stale_differences(
 
 def _compare(action: Action, live: dict[str, Any], gw: LambdaGateway) -> list[str]:
     where = f"{action.fn.name}:{action.alias}"
+    if isinstance(action, DeleteVersion):
+        users = sorted(name for name, a in live.items() if action.version in a.versions())
+        if users:
+            return [
+                f"{action.fn.name}: version {action.version} is now served by alias "
+                f"{', '.join(users)}; the plan would delete it"
+            ]
+        return []
+    if isinstance(action, PutProvisionedConcurrency | DeleteProvisionedConcurrency):
+        return _compare_provisioned(action, gw)
     if isinstance(action, PublishVersion):
         latest = gw.get_version(action.fn.function, LATEST)
         if latest is None or latest.code_sha256 != action.code_sha256:
@@ -193,3 +222,18 @@ def _compare(action: Action, live: dict[str, Any], gw: LambdaGateway) -> list[st
             f"{where}: revision changed since the plan ({action.revision_id} -> {current.revision_id})"
         ]
     return []
+
+
+def _compare_provisioned(
+    action: PutProvisionedConcurrency | DeleteProvisionedConcurrency, gw: LambdaGateway
+) -> list[str]:
+    """The alias's provisioned concurrency must still be what the plan read."""
+    config = gw.get_provisioned_concurrency(action.fn.function, action.alias)
+    now = None if config is None else config.requested
+    if now == action.before:
+        return []
+    was = "none" if action.before is None else action.before
+    return [
+        f"{action.fn.name}:{action.alias}: provisioned concurrency is "
+        f"{'none' if now is None else now}, the plan recorded {was}"
+    ]

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,20 +88,27 @@ def live_state(client: Any, *functions: str) -> dict[str, Any]:
     return state
 
 
-def quartet(cli: Cli, client: Any, *functions: str) -> dict[str, Any]:
+def quartet(
+    cli: Cli, client: Any, *functions: str, extra: Callable[[], Any] | None = None
+) -> dict[str, Any]:
     """plan shows the change and changes nothing; apply changes it; plan then
-    shows nothing; apply again changes nothing. Returns the plan document."""
-    before = live_state(client, *functions)
+    shows nothing; apply again changes nothing. Returns the plan document.
+    ``extra``: more live state to compare (e.g. provisioned concurrency)."""
+
+    def observe() -> Any:
+        return live_state(client, *functions), extra() if extra else None
+
+    before = observe()
     code, plan = cli.plan()
     assert code == 2, plan
     assert plan["changes"], plan
-    assert live_state(client, *functions) == before, "plan must not change anything"
+    assert observe() == before, "plan must not change anything"
 
     code, applied = cli.apply()
     assert code == 0, applied
     assert applied["success"] is True
     assert all(c["status"] == "applied" for c in applied["changes"]), applied["changes"]
-    after = live_state(client, *functions)
+    after = observe()
     assert after != before
 
     code, again = cli.plan()
@@ -109,5 +117,5 @@ def quartet(cli: Cli, client: Any, *functions: str) -> dict[str, Any]:
 
     code, reapplied = cli.apply()
     assert code == 0 and reapplied["applied"] == 0
-    assert live_state(client, *functions) == after
+    assert observe() == after
     return plan

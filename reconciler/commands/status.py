@@ -15,6 +15,7 @@ from reconciler.commands import _common
 from reconciler.documents import Doc, _base, _error
 from reconciler.model import FunctionSpec, ManifestSet
 from reconciler.plan import AliasState, FunctionPlan, Plan, RolloutView
+from reconciler.provisioned import split_marker
 from reconciler.rollout import when
 from reconciler.rollout_marker import parse
 
@@ -61,6 +62,18 @@ def _rollout(view: RolloutView) -> Doc:
     }
 
 
+def _provisioned(fp: FunctionPlan, alias: str) -> Doc | None:
+    config = next((c for c in fp.provisioned or () if c.qualifier == alias), None)
+    if config is None:
+        return None
+    return {
+        "requested": config.requested,
+        "allocated": config.allocated,
+        "status": config.status,
+        "reason": config.reason or None,
+    }
+
+
 def _aliases(fp: FunctionPlan, spec: FunctionSpec | None) -> list[Doc]:
     live = {name: state for name, state, _ in fp.recorded_aliases}
     views = {v.alias: v for v in fp.rollouts}
@@ -77,8 +90,11 @@ def _aliases(fp: FunctionPlan, spec: FunctionSpec | None) -> list[Doc]:
                 "exists": state is not None,
                 "version": state.version if state else None,
                 "weights": _weights(state) if state else {},
-                "description": parse(state.description or "")[0] if state else None,
+                "description": parse(split_marker(state.description or "")[0])[0]
+                if state
+                else None,
                 "rollout": _rollout(view) if view else None,
+                "provisioned_concurrency": _provisioned(fp, name),
             }
         )
     return found
@@ -158,6 +174,10 @@ def render_text(doc: Doc) -> str:
         width = max((len(a["alias"]) for a in fn["aliases"]), default=0)
         for alias in fn["aliases"]:
             mark = "" if alias["managed"] else "  (not in the manifest)"
+            pc = alias.get("provisioned_concurrency")
+            if pc:
+                reason = f": {pc['reason']}" if pc.get("reason") else ""
+                mark += f"  provisioned concurrency {pc['requested']} {pc['status']}{reason}"
             lines.append(f"  {alias['alias']:<{width}}  {_serving(alias)}{mark}")
             if alias["rollout"]:
                 pad = " " * (width + 4)

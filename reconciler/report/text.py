@@ -44,10 +44,11 @@ def render_plan(doc: Doc) -> str:
     lines: list[str] = []
     changes = _grouped(doc.get("changes", []))
     notes = _grouped(doc.get("notes", []))
+    retained = _grouped(doc.get("retained", []))
     with_status = doc["kind"] == "apply"
     for fn in doc.get("functions", []):
         where = _where(fn)
-        if where not in changes and where not in notes:
+        if where not in changes and where not in notes and where not in retained:
             continue
         lines.append(f"  {where}")
         for change in changes.get(where, []):
@@ -62,6 +63,8 @@ def render_plan(doc: Doc) -> str:
             if with_status and note.get("kind") in HOLD_KINDS:
                 continue  # on apply, a rollout hold is listed with the errors below
             lines.append(f"    note: {note['message']}")
+        for kept in retained.get(where, []):
+            lines.append(f"    keep version {kept['version']}: {kept['reason']}")
         lines.append("")
     unchanged = sum(1 for f in doc.get("functions", []) if f["status"] == "unchanged")
     if unchanged:

@@ -62,6 +62,7 @@ DELETE /2019-09-30/functions/{fn}/provisioned-concurrency  DeleteProvisionedConc
 GET    /2015-03-31/event-source-mappings               ListEventSourceMappings
 GET    /2021-10-31/functions/{fn}/urls                 ListFunctionUrlConfigs
 GET    /2021-10-31/functions/{fn}/url                  GetFunctionUrlConfig
+POST   /2021-10-31/functions/{fn}/url                  CreateFunctionUrlConfig
 """
 _ROUTES = [
     (method, re.compile(path.format(fn="(?P<fn>[^/]+)", alias="(?P<alias>[^/]+)") + "/?"), op)
@@ -241,6 +242,7 @@ class _FunctionState:
     tombstones: set[str] = field(default_factory=set)
     busy_until: float = 0.0
     provisioned: dict[str, _Provisioned] = field(default_factory=dict)
+    alias_urls: dict[str, dict[str, Any]] = field(default_factory=dict)  # moto has none
 
     def forget(self) -> None:
         """Back to a blank state, keeping the lock that the caller may be holding."""
@@ -948,6 +950,7 @@ class FidelityProxy:
         state.alias_revs.pop(name, None)
         state.alias_seen.pop(name, None)
         state.provisioned.pop(name, None)
+        state.alias_urls.pop(name, None)
         return Reply(204, [("x-amzn-RequestId", str(uuid.uuid4()))])
 
     # -- paging --------------------------------------------------------------------------
@@ -1049,7 +1052,43 @@ class FidelityProxy:
         self._latest_config(req)
         path = f"/2021-10-31/functions/{quote(str(req.function), safe='')}/url"
         url = self._fetch(req, path, ok_missing=True)
-        return json_reply(200, {"FunctionUrlConfigs": [url] if url else []})
+        urls = ([url] if url else []) + list(state.alias_urls.values())
+        return self._page(req, "FunctionUrlConfigs", urls, lambda u: str(u["FunctionArn"]))
+
+    def _op_CreateFunctionUrlConfig(self, req: _Request, state: _FunctionState) -> Reply:
+        qualifier = req.qualifier
+        if not qualifier:
+            return self._send(req).relay()
+        # moto ignores Qualifier; AWS allows a URL on $LATEST or an alias, never a version.
+        if qualifier.isdigit():
+            raise _fail(400, "ValidationException", "Qualifier must not be a version number")
+        path = self._fn_path(req, f"/aliases/{quote(qualifier, safe='')}")
+        if self._fetch(req, path, ok_missing=True) is None:
+            raise _not_found(f"Function not found: {self._arn(req, qualifier)}")
+        if qualifier in state.alias_urls:
+            raise _conflict("FunctionUrlConfig exists for this Lambda function")
+        url = {
+            "FunctionUrl": f"https://{uuid.uuid4().hex}.lambda-url.{req.region}.on.aws/",
+            "FunctionArn": self._arn(req, qualifier),
+            "AuthType": req.json().get("AuthType", "NONE"),
+            "CreationTime": _timestamp(time.time()),
+            "LastModifiedTime": _timestamp(time.time()),
+        }
+        state.alias_urls[qualifier] = url
+        return json_reply(201, url)
+
+    def _op_ListEventSourceMappings(self, req: _Request, state: _FunctionState) -> Reply:
+        # moto matches FunctionName literally; AWS lists the function's mappings of every
+        # qualifier (FunctionArn carries it).
+        up = self._send(req, drop=("FunctionName", "Marker", "MaxItems"))
+        if not up.ok:
+            return up.relay()
+        mappings = [
+            m
+            for m in up.json().get("EventSourceMappings") or []
+            if split_function_ref(str(m.get("FunctionArn", "")))[0] == req.function
+        ]
+        return self._page(req, "EventSourceMappings", mappings, lambda m: str(m["UUID"]))
 
 
 class _Server(ThreadingHTTPServer):
