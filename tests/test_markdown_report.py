@@ -268,3 +268,60 @@ def test_a_huge_report_stays_under_github_limit() -> None:
 def test_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown report kind"):
         render({"kind": "status"})
+
+
+def test_lifecycle_and_provisioned_concurrency_are_rendered():
+    doc = {
+        "format_version": 1,
+        "kind": "plan",
+        "target": None,
+        "failure_reason": None,
+        "has_changes": True,
+        "summary": {
+            "publish": 0,
+            "create": 0,
+            "update": 0,
+            "delete": 0,
+            "delete_version": 2,
+            "provisioned_concurrency": 1,
+        },
+        "changes": [
+            {
+                "action": "delete_version",
+                "function": "pay",
+                "region": "eu-west-1",
+                "alias": None,
+                "before": None,
+                "after": None,
+                "summary": "- version pay:1",
+            },
+            {
+                "action": "delete_version",
+                "function": "pay",
+                "region": "eu-west-1",
+                "alias": None,
+                "before": None,
+                "after": None,
+                "summary": "- version pay:2",
+            },
+            {
+                "action": "put_provisioned_concurrency",
+                "function": "pay",
+                "region": "eu-west-1",
+                "alias": "live",
+                "before": None,
+                "after": None,
+                "summary": "~ provisioned concurrency pay:live 3 -> 5",
+            },
+        ],
+        "functions": [{"function": "pay", "region": "eu-west-1", "status": "changes"}],
+        "notes": [],
+        "retained": [
+            {"function": "pay", "region": "eu-west-1", "version": "3", "reason": "alias beta"}
+        ],
+        "errors": [],
+    }
+    text = render(doc)
+    assert "0 to delete, 2 versions to delete, 1 provisioned concurrency change" in text
+    assert "🧹 delete version" in text and "⚙️ set provisioned concurrency" in text
+    assert "version 3 kept: alias beta" in text

@@ -22,7 +22,7 @@ HELP = "merge per-target JSON reports, or render a saved one as markdown or text
 KINDS = ("plan", "apply", "drift")
 # The most severe reason wins when targets failed differently.
 SEVERITY = ("invalid-manifest", "plan-error", "plan-stale", "apply-failed", "rollout-held")
-LISTS = ("functions", "changes", "notes", "drift", "info", "errors")
+LISTS = ("functions", "changes", "notes", "drift", "info", "errors", "retained")
 
 Doc = dict[str, Any]
 

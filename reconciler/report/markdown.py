@@ -29,7 +29,11 @@ ACTIONS = {
     "create_alias": "➕ create",
     "update_alias": "🔄 update",
     "delete_alias": "🗑️ delete",
+    "delete_version": "🧹 delete version",
+    "put_provisioned_concurrency": "⚙️ set provisioned concurrency",
+    "delete_provisioned_concurrency": "⚙️ remove provisioned concurrency",
 }
+PAST = ("published", "created", "updated", "deleted", "versions deleted", "set", "removed")
 STATUSES = {
     "applied": "✅ applied",
     "skipped": "⏭️ skipped",
@@ -85,6 +89,7 @@ def _changes(doc: Doc) -> list[str]:
         *_change_table(changes, with_result=doc["kind"] == "apply"),
         *_function_details(doc, _change_body),
         *_notes(doc.get("notes") or [], "note"),
+        *_notes(_retained(doc), "version kept back"),
     ]
 
 
@@ -94,9 +99,14 @@ def _plan_title(doc: Doc) -> str:
     if not doc.get("changes"):
         return "✅ reconciler plan: no changes"
     summary = doc.get("summary") or {}
-    counts = (
+    counts = [
         f"{summary.get(key, 0)} to {key}" for key in ("publish", "create", "update", "delete")
-    )
+    ]
+    # Housekeeping appears only when there is some, like the text summary line.
+    if summary.get("delete_version"):
+        counts.append(f"{_count(summary['delete_version'], 'version')} to delete")
+    if summary.get("provisioned_concurrency"):
+        counts.append(_count(summary["provisioned_concurrency"], "provisioned concurrency change"))
     return "📋 reconciler plan: " + ", ".join(counts)
 
 
@@ -110,8 +120,10 @@ def _apply_title(doc: Doc) -> str:
     if not changes:
         return "✅ reconciler apply: nothing to change"
     done = [c.get("action") for c in changes if c.get("status") == "applied"]
-    words = zip(ACTIONS, ("published", "created", "updated", "deleted"), strict=True)
-    return "✅ reconciler apply: " + ", ".join(f"{done.count(a)} {w}" for a, w in words)
+    words = zip(ACTIONS, PAST, strict=True)
+    return "✅ reconciler apply: " + ", ".join(
+        f"{done.count(a)} {w}" for i, (a, w) in enumerate(words) if i < 4 or done.count(a)
+    )
 
 
 def _drift(doc: Doc) -> list[str]:
@@ -248,6 +260,14 @@ def _function_details(doc: Doc, body_of: Callable[[list[Doc]], list[str]]) -> li
         word = "in sync" if doc.get("kind") == "drift" else "unchanged"
         lines += ["", f"{_count(len(quiet), 'function')} {word}: " + ", ".join(quiet)]
     return [*lines, ""] if lines else []
+
+
+def _retained(doc: Doc) -> list[Doc]:
+    """Versions garbage collection keeps although old, as notes with reasons."""
+    return [
+        {**r, "alias": None, "kind": None, "message": f"version {r['version']} kept: {r['reason']}"}
+        for r in doc.get("retained") or []
+    ]
 
 
 def _notes(notes: list[Doc], noun: str) -> list[str]:
