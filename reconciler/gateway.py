@@ -17,9 +17,7 @@ import logging
 import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -27,12 +25,18 @@ import botocore.config
 import botocore.exceptions
 
 from reconciler import __version__
+from reconciler.aws_shapes import (
+    CallStats,
+    Connection,
+    alias_from,
+    error_from,
+    provisioned_from,
+    qualifier_of,
+    version_from,
+)
 from reconciler.errors import (
-    AccessDeniedError,
     AwsError,
     ConflictError,
-    InvalidRequestError,
-    PreconditionFailedError,
     ThrottledError,
 )
 from reconciler.live import (
@@ -41,10 +45,10 @@ from reconciler.live import (
     LiveAlias,
     ProvisionedConfig,
     VersionInfo,
-    normalise_weights,
 )
-from reconciler.model import LATEST
-from reconciler.throttle import RateLimits, RetryPolicy
+from reconciler.throttle import RateLimits
+
+__all__ = ["CallStats", "Connection", "EmulatorAdmin", "LambdaGateway", "Session", "default_region"]
 
 log = logging.getLogger("reconciler.gateway")
 
@@ -53,7 +57,6 @@ PAGE_SIZE = 50
 ALARM_BATCH = 100
 # Operations with their own quota (and so their own client-side bucket).
 _QUOTAS = {"GetFunction": "get_function", "DescribeAlarms": "cloudwatch"}
-_THROTTLE_CODES = {"TooManyRequestsException", "Throttling", "ThrottlingException"}
 _NOT_FOUND_CODES = {"ResourceNotFoundException"}
 _RETRYABLE_NETWORK = (
     botocore.exceptions.ConnectionError,
@@ -63,34 +66,6 @@ _RETRYABLE_NETWORK = (
 
 class _NotFound(Exception):
     """Internal: the resource does not exist (mapped to None by callers)."""
-
-
-@dataclass
-class CallStats:
-    """How many calls (and retries) a gateway made, by operation."""
-
-    calls: Counter[str] = field(default_factory=Counter)
-    retries: Counter[str] = field(default_factory=Counter)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def count(self, operation: str, *, retry: bool) -> None:
-        with self.lock:
-            self.calls[operation] += 1
-            if retry:
-                self.retries[operation] += 1
-
-
-@dataclass(frozen=True)
-class Connection:
-    """How to reach AWS: what the global CLI options say."""
-
-    region: str | None = None
-    endpoint_url: str | None = None
-    max_rps: float = 10.0
-    concurrency: int = 8
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    # Explicit keys (the sandbox); None: boto3's usual credential chain.
-    credentials: tuple[str, str] | None = None
 
 
 def _client_config(concurrency: int) -> botocore.config.Config:
@@ -155,72 +130,10 @@ class Session:
         try:
             account: str = client.get_caller_identity()["Account"]
         except botocore.exceptions.ClientError as exc:
-            raise _map_error(exc, "GetCallerIdentity", "(credentials)", None) from exc
+            raise error_from(exc.response, "GetCallerIdentity", "(credentials)", None) from exc
         except (botocore.exceptions.NoCredentialsError, *_RETRYABLE_NETWORK) as exc:
             raise AwsError("GetCallerIdentity", "(credentials)", str(exc)) from exc
         return account
-
-
-def _map_error(
-    exc: botocore.exceptions.ClientError, operation: str, function: str, alias: str | None
-) -> AwsError:
-    error = exc.response.get("Error", {})
-    code = str(error.get("Code", ""))
-    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-    message = str(error.get("Message", "")) or str(exc)
-    kind: type[AwsError] = AwsError
-    if code in _THROTTLE_CODES or status == 429:
-        kind = ThrottledError
-    elif code == "PreconditionFailedException" or status == 412:
-        kind = PreconditionFailedError
-    elif code in {"ResourceConflictException", "ConflictException"} or status == 409:
-        kind = ConflictError
-    elif code in {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException"}:
-        kind = AccessDeniedError
-    elif status == 400:
-        kind = InvalidRequestError
-    return kind(operation, function, message, alias=alias, code=code, status=status)
-
-
-def _alias_from(data: Mapping[str, Any]) -> LiveAlias:
-    routing = data.get("RoutingConfig") or {}
-    return LiveAlias(
-        name=str(data["Name"]),
-        version=str(data["FunctionVersion"]),
-        weights=normalise_weights(routing.get("AdditionalVersionWeights")),
-        description=str(data.get("Description") or ""),
-        revision_id=str(data.get("RevisionId") or ""),
-    )
-
-
-def _version_from(data: Mapping[str, Any]) -> VersionInfo:
-    dlq = data.get("DeadLetterConfig") or {}
-    return VersionInfo(
-        version=str(data.get("Version", LATEST)),
-        code_sha256=str(data.get("CodeSha256", "")),
-        revision_id=str(data.get("RevisionId") or ""),
-        last_update_status=str(data.get("LastUpdateStatus") or "Successful"),
-        state=str(data.get("State") or "Active"),
-        role=str(data.get("Role") or ""),
-        dead_letter_target=str(dlq.get("TargetArn") or ""),
-        description=str(data.get("Description") or ""),
-    )
-
-
-def _qualifier(arn: str) -> str | None:
-    """QUALIFIER of arn:aws:lambda:REGION:ACCOUNT:function:NAME:QUALIFIER, if any."""
-    parts = str(arn).split(":")
-    return parts[7] if len(parts) > 7 and parts[7] else None
-
-
-def _provisioned_from(qualifier: str, data: Mapping[str, Any]) -> ProvisionedConfig:
-    return ProvisionedConfig(
-        qualifier=qualifier,
-        requested=int(data.get("RequestedProvisionedConcurrentExecutions") or 0),
-        allocated=int(data.get("AllocatedProvisionedConcurrentExecutions") or 0),
-        status=str(data.get("Status") or ""),
-        reason=str(data.get("StatusReason") or ""),
-    )
 
 
 class LambdaGateway:
@@ -253,7 +166,7 @@ class LambdaGateway:
             try:
                 return method(**params)
             except botocore.exceptions.ClientError as exc:
-                error = _map_error(exc, operation, function, alias)
+                error = error_from(exc.response, operation, function, alias)
                 if error.code in _NOT_FOUND_CODES or error.status == 404:
                     raise _NotFound() from exc
                 delay = self._retry_delay(error, exc.response, attempt)
@@ -306,14 +219,14 @@ class LambdaGateway:
     def list_aliases(self, function: str) -> list[LiveAlias] | None:
         """All aliases (paged), or None when the function does not exist."""
         items = self._listed("ListAliases", function, self._client.list_aliases, "Aliases")
-        return None if items is None else [_alias_from(a) for a in items]
+        return None if items is None else [alias_from(a) for a in items]
 
     def list_versions(self, function: str) -> list[VersionInfo] | None:
         """$LATEST then every published version (paged), or None if missing."""
         items = self._listed(
             "ListVersionsByFunction", function, self._client.list_versions_by_function, "Versions"
         )
-        return None if items is None else [_version_from(v) for v in items]
+        return None if items is None else [version_from(v) for v in items]
 
     def _pages(
         self, operation: str, function: str, method: Callable[..., Any], key: str
@@ -351,7 +264,7 @@ class LambdaGateway:
         )
         if items is None:
             return None
-        return [_provisioned_from(_qualifier(c["FunctionArn"]) or "", c) for c in items]
+        return [provisioned_from(qualifier_of(c["FunctionArn"]) or "", c) for c in items]
 
     def list_event_source_mappings(self, function: str) -> list[Attachment]:
         """Event source mappings of the function, any qualifier (paged)."""
@@ -362,7 +275,7 @@ class LambdaGateway:
             "EventSourceMappings",
         )
         return [
-            Attachment("event source mapping", _qualifier(m["FunctionArn"]), str(m["UUID"]))
+            Attachment("event source mapping", qualifier_of(m["FunctionArn"]), str(m["UUID"]))
             for m in items or []
         ]
 
@@ -375,7 +288,7 @@ class LambdaGateway:
             "FunctionUrlConfigs",
         )
         return [
-            Attachment("function URL", _qualifier(u["FunctionArn"]), str(u["FunctionUrl"]))
+            Attachment("function URL", qualifier_of(u["FunctionArn"]), str(u["FunctionUrl"]))
             for u in items or []
         ]
 
@@ -390,13 +303,13 @@ class LambdaGateway:
             FunctionName=function,
             Qualifier=qualifier,
         )
-        return None if data is None else _provisioned_from(qualifier, data)
+        return None if data is None else provisioned_from(qualifier, data)
 
     def get_alias(self, function: str, alias: str) -> LiveAlias | None:
         data = self._optional(
             "GetAlias", function, alias, self._client.get_alias, FunctionName=function, Name=alias
         )
-        return None if data is None else _alias_from(data)
+        return None if data is None else alias_from(data)
 
     def get_version(self, function: str, qualifier: str) -> VersionInfo | None:
         """GetFunctionConfiguration of a version or $LATEST; None if missing."""
@@ -408,7 +321,7 @@ class LambdaGateway:
             FunctionName=function,
             Qualifier=qualifier,
         )
-        return None if data is None else _version_from(data)
+        return None if data is None else version_from(data)
 
     def wait_until_updated(self, function: str) -> VersionInfo | None:
         """Poll GetFunction (its own quota) until LastUpdateStatus settles."""
@@ -420,7 +333,7 @@ class LambdaGateway:
             )
             if data is None:
                 return None
-            info = _version_from(data.get("Configuration", {}))
+            info = version_from(data.get("Configuration", {}))
             if info.last_update_status != "InProgress" and info.state != "Pending":
                 return info
             if self.session._clock() >= deadline:
@@ -481,7 +394,7 @@ class LambdaGateway:
                 data = self._call(
                     "PublishVersion", function, None, self._client.publish_version, **params
                 )
-                return _version_from(data)
+                return version_from(data)
             except ConflictError:
                 # 409: an update of $LATEST is in progress; wait for it, bounded.
                 if self.session._clock() >= deadline:
@@ -509,7 +422,7 @@ class LambdaGateway:
             params["RoutingConfig"] = {"AdditionalVersionWeights": dict(weights)}
         if description:
             params["Description"] = description
-        return _alias_from(
+        return alias_from(
             self._mutate("CreateAlias", function, alias, self._client.create_alias, params)
         )
 
@@ -533,7 +446,7 @@ class LambdaGateway:
             params["Description"] = description
         if revision_id:
             params["RevisionId"] = revision_id
-        return _alias_from(
+        return alias_from(
             self._mutate("UpdateAlias", function, alias, self._client.update_alias, params)
         )
 
@@ -562,7 +475,7 @@ class LambdaGateway:
         }
         method = self._client.put_provisioned_concurrency_config
         data = self._mutate("PutProvisionedConcurrencyConfig", function, qualifier, method, params)
-        return _provisioned_from(qualifier, data)
+        return provisioned_from(qualifier, data)
 
     def delete_provisioned_concurrency(self, function: str, qualifier: str) -> bool:
         """Delete; False when there was none."""
