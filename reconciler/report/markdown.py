@@ -15,7 +15,17 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-MAX_CHARS = 60_000
+from reconciler.report.escape import cell as _cell
+from reconciler.report.escape import code as _code
+from reconciler.report.escape import html as _html
+from reconciler.report.escape import longest_run as _longest_run
+from reconciler.report.escape import text as _text
+from reconciler.report.limits import MAX_CHARS
+from reconciler.report.limits import fit as _fit
+from reconciler.report.limits import squeeze as _squeeze
+
+__all__ = ["MAX_CHARS", "marker", "render", "target_label"]
+
 # A function's <details> starts open when its body is this short.
 OPEN_LINES = 20
 # Names listed in the warning banner before "and N more".
@@ -385,101 +395,3 @@ def _reason(doc: Doc) -> str:
 def _count(n: int, noun: str) -> str:
     plural = noun + ("es" if noun.endswith("s") else "s")
     return f"{n} {noun if n == 1 else plural}"
-
-
-def _longest_run(text: str, char: str) -> int:
-    return max((len(m) for m in re.findall(f"{re.escape(char)}+", text)), default=0)
-
-
-def _html(value: Any) -> str:
-    # "<" alone starts tags; ">" and "&" stay readable in the raw markdown.
-    return str(value).replace("<", "&lt;")
-
-
-def _plain(value: Any) -> str:
-    # "$" pairs would render as math; backticks would open code spans.
-    return _html(value).replace("`", "\\`").replace("$", "\\$")
-
-
-def _text(value: Any) -> str:
-    """Prose from the document: one line, no HTML, no accidental code or math."""
-    return " ".join(_plain(value).splitlines())
-
-
-def _cell(value: Any) -> str:
-    """Table cell content: lines joined with <br>, pipes escaped."""
-    return "<br>".join(_plain(line) for line in str(value).splitlines()).replace("|", "\\|")
-
-
-def _code(value: Any, table: bool = False) -> str:
-    """A code span that survives backticks in the value (and pipes inside tables)."""
-    text = " ".join(str(value).splitlines())
-    ticks = "`" * (_longest_run(text, "`") + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    span = f"{ticks}{pad}{text}{pad}{ticks}"
-    return span.replace("|", "\\|") if table else span
-
-
-# --- size limit ---------------------------------------------------------------------------------
-
-
-def _fence_step(fence: str | None, line: str) -> str | None:
-    """The opener (indent and backticks) of the code fence open after ``line``."""
-    line = line.rstrip()
-    text = line.lstrip()
-    if fence is None:
-        return line[: len(line) - len(text.lstrip("`"))] if text.startswith("```") else None
-    return None if text and set(text) == {"`"} and len(text) >= len(fence.strip()) else fence
-
-
-def _squeeze(lines: list[str]) -> list[str]:
-    """Drop repeated blank lines outside code fences."""
-    out: list[str] = []
-    fence: str | None = None
-    for line in lines:
-        if fence is None and not line and (not out or not out[-1]):
-            continue
-        fence = _fence_step(fence, line)
-        out.append(line)
-    return out
-
-
-def _closers(lines: Iterable[str]) -> str:
-    """What closes the code fence and <details> a cut leaves open."""
-    fence: str | None = None
-    depth = 0
-    for line in lines:
-        outside = fence is None
-        fence = _fence_step(fence, line)
-        if outside and fence is None:
-            depth += line.startswith("<details") - (line.strip() == "</details>")
-    return (f"{fence}\n" if fence else "") + "</details>\n" * max(depth, 0)
-
-
-def _fit(text: str, max_chars: int, artifact_hint: str) -> str:
-    if len(text) <= max_chars:
-        return text
-    hint = artifact_hint.replace("`", "")
-
-    def note(cut: int) -> str:
-        return (
-            f"\n> [!NOTE]\n> … {cut} more characters cut; "
-            f"the full report is in the workflow artifact `{hint}`.\n"
-        )
-
-    lines = text.splitlines(keepends=True)
-    # Reserve room for the longest note this text can need.
-    budget = max_chars - len(note(len(text)))
-    kept = [lines[0]]  # the marker survives any limit
-    size = len(lines[0])
-    for line in lines[1:]:
-        if size + len(line) > budget:
-            break
-        kept.append(line)
-        size += len(line)
-    # Drop what no longer fits with its closers, and openers left with no content.
-    while len(kept) > 1 and (
-        size + len(_closers(kept)) > budget or kept[-1].startswith(("\n", "<details", "<summary"))
-    ):
-        size -= len(kept.pop())
-    return "".join(kept) + _closers(kept) + note(len(text) - size)
