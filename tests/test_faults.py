@@ -214,8 +214,19 @@ def test_publish_waits_for_update_in_progress(fidelity_proxy, direct, cli):
         f'function: svc\nregion: eu-west-1\nversions:\n  next:\n    code_sha256: "{build_2}"\n'
         "aliases:\n  live:\n    version: next\n",
     )
-    fidelity_proxy.set_in_progress("svc", 1.5)
+    opened = threading.Event()
+
+    def deploy_lands_now(op, function, alias):
+        # A pipeline's code update lands while we read: relative to our own
+        # requests, so process start-up time cannot make the window expire.
+        if op == "ListAliases" and function == "svc" and not opened.is_set():
+            opened.set()
+            fidelity_proxy.set_in_progress("svc", 1.5)
+
+    fidelity_proxy.on_request(deploy_lands_now)
     code, doc = cli.apply()
+    fidelity_proxy.on_request(None)
+    assert opened.is_set()
     assert code == 0, doc["errors"]
     assert fidelity_proxy.calls_for("svc")["GetFunction"] >= 1  # waited on the right quota
     assert published_hashes(direct, "svc")[-1] == sha_of("# build 2\n")
