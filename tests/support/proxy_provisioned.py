@@ -1,0 +1,147 @@
+"""Emulation of the Lambda features moto lacks or gets wrong beyond versions and aliases.
+
+Provisioned concurrency (moto has none: kept entirely in the proxy's state, READY after
+pc_ready_seconds), function URLs on aliases (moto ignores the Qualifier) and event source
+mapping listing (moto matches FunctionName literally). Each `_op_<Operation>` method
+handles one Lambda API operation for FidelityProxy, under the function's lock.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+from tests.support.proxy_http import (
+    Reply,
+    Request,
+    conflict,
+    fail,
+    invalid,
+    json_reply,
+    not_found,
+    split_function_ref,
+)
+from tests.support.proxy_state import (
+    EmulationBase,
+    FunctionState,
+    Provisioned,
+    aws_timestamp,
+    routing_weights,
+)
+
+
+class ProvisionedOperations(EmulationBase):
+    """Provisioned concurrency, function URLs and event source mappings."""
+
+    # -- provisioned concurrency (moto has none) -----------------------------------------
+
+    def _pc_target(self, req: Request, state: FunctionState, putting: bool) -> str:
+        qualifier = req.qualifier
+        if not qualifier:
+            raise invalid("Qualifier is required for provisioned concurrency")
+        if qualifier == "$LATEST":
+            raise invalid(
+                "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
+            )
+        if qualifier.isdigit():
+            if qualifier not in {str(v.get("Version")) for v in self._versions(req, state)}:
+                raise not_found(f"Function not found: {self._arn(req, qualifier)}")
+            return qualifier
+        self._latest_config(req)  # a missing function is reported before a missing alias
+        path = self._fn_path(req, f"/aliases/{quote(qualifier, safe='')}")
+        alias = self._fetch(req, path, ok_missing=True)
+        if alias is None:
+            raise not_found(f"Cannot find alias arn: {self._arn(req, qualifier)}")
+        if putting and routing_weights(alias.get("RoutingConfig")):
+            raise invalid("Alias with weights can not be used with Provisioned Concurrency")
+        return qualifier
+
+    @staticmethod
+    def _pc_view(pc: Provisioned) -> dict[str, Any]:
+        ready = time.monotonic() >= pc.ready_at
+        allocated = pc.requested if ready else 0
+        return {
+            "RequestedProvisionedConcurrentExecutions": pc.requested,
+            "AvailableProvisionedConcurrentExecutions": allocated,
+            "AllocatedProvisionedConcurrentExecutions": allocated,
+            "Status": "READY" if ready else "IN_PROGRESS",
+            "LastModified": pc.last_modified,
+        }
+
+    def _op_PutProvisionedConcurrencyConfig(self, req: Request, state: FunctionState) -> Reply:
+        qualifier = self._pc_target(req, state, putting=True)
+        amount = req.json().get("ProvisionedConcurrentExecutions")
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
+            raise invalid("ProvisionedConcurrentExecutions must be a positive integer")
+        pc = Provisioned(
+            amount, time.monotonic() + self.pc_ready_seconds, aws_timestamp(time.time())
+        )
+        state.provisioned[qualifier] = pc
+        return json_reply(202, self._pc_view(pc))
+
+    def _op_GetProvisionedConcurrencyConfig(self, req: Request, state: FunctionState) -> Reply:
+        pc = state.provisioned.get(self._pc_target(req, state, putting=False))
+        if pc is None:
+            raise fail(
+                404,
+                "ProvisionedConcurrencyConfigNotFoundException",
+                "No Provisioned Concurrency Config found for this function",
+            )
+        return json_reply(200, self._pc_view(pc))
+
+    def _op_DeleteProvisionedConcurrencyConfig(self, req: Request, state: FunctionState) -> Reply:
+        state.provisioned.pop(self._pc_target(req, state, putting=False), None)
+        return Reply(204, [("x-amzn-RequestId", str(uuid.uuid4()))])
+
+    def _op_ListProvisionedConcurrencyConfigs(self, req: Request, state: FunctionState) -> Reply:
+        self._latest_config(req)
+        items = [
+            {"FunctionArn": self._arn(req, q), **self._pc_view(pc)}
+            for q, pc in state.provisioned.items()
+        ]
+        return self._page(req, "ProvisionedConcurrencyConfigs", items, lambda i: i["FunctionArn"])
+
+    def _op_ListFunctionUrlConfigs(self, req: Request, state: FunctionState) -> Reply:
+        # moto lacks this list; it keeps at most one (unqualified) URL config per function.
+        self._latest_config(req)
+        path = f"/2021-10-31/functions/{quote(str(req.function), safe='')}/url"
+        url = self._fetch(req, path, ok_missing=True)
+        urls = ([url] if url else []) + list(state.alias_urls.values())
+        return self._page(req, "FunctionUrlConfigs", urls, lambda u: str(u["FunctionArn"]))
+
+    def _op_CreateFunctionUrlConfig(self, req: Request, state: FunctionState) -> Reply:
+        qualifier = req.qualifier
+        if not qualifier:
+            return self._send(req).relay()
+        # moto ignores Qualifier; AWS allows a URL on $LATEST or an alias, never a version.
+        if qualifier.isdigit():
+            raise fail(400, "ValidationException", "Qualifier must not be a version number")
+        path = self._fn_path(req, f"/aliases/{quote(qualifier, safe='')}")
+        if self._fetch(req, path, ok_missing=True) is None:
+            raise not_found(f"Function not found: {self._arn(req, qualifier)}")
+        if qualifier in state.alias_urls:
+            raise conflict("FunctionUrlConfig exists for this Lambda function")
+        url = {
+            "FunctionUrl": f"https://{uuid.uuid4().hex}.lambda-url.{req.region}.on.aws/",
+            "FunctionArn": self._arn(req, qualifier),
+            "AuthType": req.json().get("AuthType", "NONE"),
+            "CreationTime": aws_timestamp(time.time()),
+            "LastModifiedTime": aws_timestamp(time.time()),
+        }
+        state.alias_urls[qualifier] = url
+        return json_reply(201, url)
+
+    def _op_ListEventSourceMappings(self, req: Request, state: FunctionState) -> Reply:
+        # moto matches FunctionName literally; AWS lists the function's mappings of every
+        # qualifier (FunctionArn carries it).
+        up = self._send(req, drop=("FunctionName", "Marker", "MaxItems"))
+        if not up.ok:
+            return up.relay()
+        mappings = [
+            m
+            for m in up.json().get("EventSourceMappings") or []
+            if split_function_ref(str(m.get("FunctionArn", "")))[0] == req.function
+        ]
+        return self._page(req, "EventSourceMappings", mappings, lambda m: str(m["UUID"]))
