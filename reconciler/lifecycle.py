@@ -42,7 +42,7 @@ from reconciler.rollout_marker import parse
 NEED_VERSIONS = "lifecycle:versions"
 NEED_REFERENCES = "lifecycle:references"
 
-__all__ = ["Collection", "Retained", "collect", "plan_collection", "qualifier_of"]
+__all__ = ["Collection", "Retained", "collect", "plan_collection"]
 
 
 @dataclass(frozen=True)
@@ -79,15 +79,6 @@ def collect(
         else:
             delete.append(version)
     return Collection(tuple(delete), tuple(retained))
-
-
-def qualifier_of(function_arn: str) -> str | None:
-    """The version qualifier of a qualified function ARN, if it is a number."""
-    parts = function_arn.split(":")
-    # arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
-    if len(parts) == 8 and parts[7].isdigit():
-        return parts[7]
-    return None
 
 
 # -- references ---------------------------------------------------------------------

@@ -16,7 +16,6 @@ FUNCTION_NAME_RE = re.compile(
     r"^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?"
     r"(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$"
 )
-ALIAS_NAME_RE = re.compile(r"^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from reconciler.live import ProvisionedConfig
-from reconciler.model import LATEST
 
 # The version an alias will point at once a pending publish has happened.
 PENDING_PREFIX = "pending:"
@@ -399,7 +398,3 @@ _SUMMARY_KEY = {
     "put_provisioned_concurrency": "provisioned_concurrency",
     "delete_provisioned_concurrency": "provisioned_concurrency",
 }
-
-
-def display_version(version: str) -> str:
-    return LATEST if version == LATEST else version

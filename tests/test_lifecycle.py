@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from reconciler.aws_shapes import qualifier_of
 from reconciler.executor import execute
 from reconciler.iam import policy
-from reconciler.lifecycle import NEED_REFERENCES, collect, qualifier_of
+from reconciler.lifecycle import NEED_REFERENCES, collect
 from reconciler.live import (
     Attachment,
     ContentResolution,
@@ -67,8 +68,9 @@ def test_collect(published, keep, refs, pending, delete, kept):
     ("arn", "expected"),
     [
         ("arn:aws:lambda:eu-west-1:123456789012:function:pay:7", "7"),
-        ("arn:aws:lambda:eu-west-1:123456789012:function:pay:live", None),
-        ("arn:aws:lambda:eu-west-1:123456789012:function:pay:$LATEST", None),
+        # Aliases too: a function URL or mapping on an alias protects what it serves.
+        ("arn:aws:lambda:eu-west-1:123456789012:function:pay:live", "live"),
+        ("arn:aws:lambda:eu-west-1:123456789012:function:pay:$LATEST", "$LATEST"),
         ("arn:aws:lambda:eu-west-1:123456789012:function:pay", None),
     ],
 )
