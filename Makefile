@@ -31,7 +31,7 @@ unit: $(STAMP)
 test: lint typecheck lint-workflows unit
 
 demo: $(STAMP)
-	$(BIN)/python -m reconciler.demo
+	$(BIN)/python -m reconciler.sandbox.demo
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

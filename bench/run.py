@@ -31,8 +31,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reconciler.gateway import Connection, EmulatorAdmin, Session  # noqa: E402
-from reconciler.sandbox import CREDENTIALS, REGION, demo_code  # noqa: E402
+from reconciler.aws.gateway import Connection, EmulatorAdmin, Session  # noqa: E402
+from reconciler.sandbox.server import CREDENTIALS, REGION, demo_code  # noqa: E402
 
 KEYS = (CREDENTIALS["AWS_ACCESS_KEY_ID"], CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
 ALIASES = ("live", "beta", "dev")

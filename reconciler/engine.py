@@ -12,15 +12,15 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from reconciler.applying.executor import FunctionOutcome, execute
+from reconciler.aws.gateway import LambdaGateway, Session, default_region
 from reconciler.errors import AwsError, PlanError, ReconcilerError
-from reconciler.executor import FunctionOutcome, execute
-from reconciler.gateway import LambdaGateway, Session, default_region
-from reconciler.model import FunctionSpec, ManifestSet
-from reconciler.plan import FunctionPlan, FunctionRef, Plan, Problem
-from reconciler.progress import Progress
-from reconciler.reader import read_and_plan
-from reconciler.rollout import RolloutPolicy
-from reconciler.rollout_scope import rollouts_only
+from reconciler.features.rollout.scope import rollouts_only
+from reconciler.features.rollout.strategy import RolloutPolicy
+from reconciler.manifest.model import FunctionSpec, ManifestSet
+from reconciler.planning.actions import FunctionPlan, FunctionRef, Plan, Problem
+from reconciler.planning.reader import read_and_plan
+from reconciler.report.progress import Progress
 
 log = logging.getLogger("reconciler.engine")
 

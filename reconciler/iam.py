@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.errors import UsageError
-from reconciler.model import FunctionSpec
+from reconciler.manifest.model import FunctionSpec
 
 
 @dataclass(frozen=True)

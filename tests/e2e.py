@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema
 
-from reconciler.resources import load_schema
+from reconciler.manifest.resources import load_schema
 from tests.support.moto_server import aws_env
 
 HEADER = "apiVersion: reconciler/v1\nkind: LambdaFunction\n"

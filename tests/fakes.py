@@ -11,8 +11,8 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 
+from reconciler.aws.live import LiveAlias, VersionInfo, normalise_weights
 from reconciler.errors import ConflictError, InvalidRequestError, PreconditionFailedError
-from reconciler.live import LiveAlias, VersionInfo, normalise_weights
 
 
 class FakeGateway:

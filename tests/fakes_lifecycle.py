@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from reconciler.aws.live import Attachment, LiveAlias, ProvisionedConfig
 from reconciler.errors import ConflictError
-from reconciler.live import Attachment, LiveAlias, ProvisionedConfig
 from tests.fakes import FakeGateway
 
 

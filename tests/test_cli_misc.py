@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from reconciler import progress
+from reconciler.report import progress as progress
 from tests.e2e import Cli
 from tests.support.moto_server import lambda_client, seed_function
 

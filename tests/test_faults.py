@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.gateway import Connection, Session
-from reconciler.throttle import RetryPolicy
+from reconciler.aws.gateway import Connection, Session
+from reconciler.aws.throttle import RetryPolicy
 from tests.e2e import Cli, live_state
 from tests.support.fidelity_proxy import FaultPlan
 from tests.support.moto_server import (

@@ -12,9 +12,15 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
-import reconciler.gateway
+import reconciler.aws.gateway
 from reconciler.iam import OPERATIONS, policy
-from reconciler.model import AliasSpec, FunctionSpec, PinnedVersion, RetainVersions, Rollout
+from reconciler.manifest.model import (
+    AliasSpec,
+    FunctionSpec,
+    PinnedVersion,
+    RetainVersions,
+    Rollout,
+)
 
 MUTATING_VERBS = (
     "Create",
@@ -37,7 +43,7 @@ def gateway_operations() -> set[str]:
     for service in ("lambda", "sts", "cloudwatch"):
         names |= set(session.get_service_model(service).operation_names)
     by_method = {xform_name(n): n for n in names}
-    tree = ast.parse(Path(reconciler.gateway.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(reconciler.aws.gateway.__file__).read_text(encoding="utf-8"))
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == "EmulatorAdmin":

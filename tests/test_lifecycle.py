@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.aws_shapes import qualifier_of
-from reconciler.executor import execute
-from reconciler.iam import policy
-from reconciler.lifecycle import NEED_REFERENCES, collect
-from reconciler.live import (
+from reconciler.applying.executor import execute
+from reconciler.aws.live import (
     Attachment,
     ContentResolution,
     FunctionSnapshot,
@@ -17,16 +14,19 @@ from reconciler.live import (
     ProvisionedConfig,
     VersionInfo,
 )
-from reconciler.model import (
+from reconciler.aws.shapes import qualifier_of
+from reconciler.features.lifecycle import NEED_REFERENCES, collect
+from reconciler.iam import policy
+from reconciler.manifest.model import (
     AliasSpec,
     ContentVersion,
     FunctionSpec,
     PinnedVersion,
     RetainVersions,
 )
-from reconciler.plan import FunctionRef, Retained
-from reconciler.planner import plan_function
-from reconciler.reader import read_and_plan
+from reconciler.planning.actions import FunctionRef, Retained
+from reconciler.planning.planner import plan_function
+from reconciler.planning.reader import read_and_plan
 from tests.fakes_lifecycle import LifecycleFake
 
 FN = FunctionRef("pay", "pay", "eu-west-1")

@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from reconciler.errors import ManifestError
 from reconciler.manifest import check_manifests, discover_files, load_manifests
 from reconciler.manifest.build import expand_preset, linear_steps
-from reconciler.model import (
+from reconciler.manifest.model import (
     AliasSpec,
     ContentVersion,
     FunctionSpec,
@@ -23,7 +23,7 @@ from reconciler.model import (
     Rollout,
     SourcePos,
 )
-from reconciler.resources import load_schema
+from reconciler.manifest.resources import load_schema
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "manifests"
 HEAD = "apiVersion: reconciler/v1\nkind: LambdaFunction\nfunction: f\n"

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.diff import changed_fields
-from reconciler.live import ContentResolution, FunctionSnapshot, LiveAlias, VersionInfo
-from reconciler.model import (
+from reconciler.aws.live import ContentResolution, FunctionSnapshot, LiveAlias, VersionInfo
+from reconciler.manifest.model import (
     AliasSpec,
     ContentVersion,
     FunctionSpec,
     LatestVersion,
     PinnedVersion,
 )
-from reconciler.plan import (
+from reconciler.planning.actions import (
     AliasState,
     CreateAlias,
     DeleteAlias,
@@ -21,7 +20,8 @@ from reconciler.plan import (
     PublishVersion,
     UpdateAlias,
 )
-from reconciler.planner import plan_function
+from reconciler.planning.diff import changed_fields
+from reconciler.planning.planner import plan_function
 
 FN = FunctionRef("pay", "pay", "eu-west-1")
 SHA = "38GDz7dqzsZyYvEvsXjDEqcBGtUNNVFj1V+Ev7aOkE8="

@@ -6,11 +6,20 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from reconciler.documents import plan_doc
-from reconciler.executor import execute
-from reconciler.live import FunctionSnapshot, LiveAlias, ProvisionedConfig, VersionInfo
-from reconciler.model import AliasSpec, FunctionSpec, PinnedVersion
-from reconciler.plan import (
+from reconciler.applying.executor import execute
+from reconciler.applying.savedplan import function_plans
+from reconciler.aws.live import FunctionSnapshot, LiveAlias, ProvisionedConfig, VersionInfo
+from reconciler.features.provisioned import (
+    MARKER,
+    NEED_CONFIGS,
+    ProvisioningError,
+    Waiter,
+    join_marker,
+    split_marker,
+)
+from reconciler.manifest.model import AliasSpec, FunctionSpec, PinnedVersion
+from reconciler.manifest.resources import load_schema
+from reconciler.planning.actions import (
     ACTION_ORDER,
     AliasState,
     DeleteProvisionedConcurrency,
@@ -22,18 +31,9 @@ from reconciler.plan import (
     Retained,
     UpdateAlias,
 )
-from reconciler.planner import plan_function
-from reconciler.provisioned import (
-    MARKER,
-    NEED_CONFIGS,
-    ProvisioningError,
-    Waiter,
-    join_marker,
-    split_marker,
-)
-from reconciler.reader import read_and_plan
-from reconciler.resources import load_schema
-from reconciler.savedplan import function_plans
+from reconciler.planning.planner import plan_function
+from reconciler.planning.reader import read_and_plan
+from reconciler.report.documents import plan_doc
 from tests.fakes_lifecycle import LifecycleFake
 
 FN = FunctionRef("pay", "pay", "eu-west-1")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.provisioned import MARKER
+from reconciler.features.provisioned import MARKER
 from tests.e2e import Cli, quartet
 from tests.support.moto_server import lambda_client, seed_function
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from reconciler.executor import execute
-from reconciler.model import AliasSpec, ContentVersion, FunctionSpec, PinnedVersion
-from reconciler.plan import FunctionRef
-from reconciler.reader import read_and_plan
+from reconciler.applying.executor import execute
+from reconciler.manifest.model import AliasSpec, ContentVersion, FunctionSpec, PinnedVersion
+from reconciler.planning.actions import FunctionRef
+from reconciler.planning.reader import read_and_plan
 from tests.fakes import FakeGateway
 
 FN = FunctionRef("pay", "pay", "eu-west-1")

@@ -20,7 +20,7 @@ import pytest
 
 from reconciler.cli import main
 from reconciler.commands import _common
-from reconciler.resources import load_schema
+from reconciler.manifest.resources import load_schema
 from tests.e2e import HEADER, Cli
 from tests.support.moto_server import aws_env, lambda_client, make_zip, seed_function
 

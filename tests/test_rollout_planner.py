@@ -9,13 +9,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from reconciler.drift import drift_doc
-from reconciler.live import AlarmState, FunctionSnapshot, LiveAlias, VersionInfo
-from reconciler.model import AliasSpec, FunctionSpec, LatestVersion, PinnedVersion, Rollout
-from reconciler.plan import CreateAlias, FunctionPlan, FunctionRef, Plan, UpdateAlias
-from reconciler.planner import plan_function
-from reconciler.rollout import RolloutPolicy
-from reconciler.rollout_marker import (
+from reconciler.aws.live import AlarmState, FunctionSnapshot, LiveAlias, VersionInfo
+from reconciler.features.rollout.marker import (
     DESCRIPTION_LIMIT,
     Marker,
     compose,
@@ -24,6 +19,11 @@ from reconciler.rollout_marker import (
     restamp,
     timeless,
 )
+from reconciler.features.rollout.strategy import RolloutPolicy
+from reconciler.manifest.model import AliasSpec, FunctionSpec, LatestVersion, PinnedVersion, Rollout
+from reconciler.planning.actions import CreateAlias, FunctionPlan, FunctionRef, Plan, UpdateAlias
+from reconciler.planning.planner import plan_function
+from reconciler.report.drift import drift_doc
 
 FN = FunctionRef("pay", "pay", "eu-west-1")
 T0 = 1_764_000_000

@@ -11,8 +11,8 @@ import pytest
 from reconciler.cli import main
 from reconciler.errors import UsageError
 from reconciler.manifest import load_manifests
-from reconciler.model import FunctionSpec
-from reconciler.targets import (
+from reconciler.manifest.model import FunctionSpec
+from reconciler.manifest.settings import (
     MAX_MATRIX,
     Settings,
     filter_target,

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from reconciler.errors import Diagnostic
 from reconciler.manifest import check_manifests
-from reconciler.model import ContentVersion, LatestVersion, PinnedVersion, VersionRef
+from reconciler.manifest.model import ContentVersion, LatestVersion, PinnedVersion, VersionRef
 
 FUZZ = settings(
     max_examples=100,

@@ -9,12 +9,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from reconciler.documents import Doc, failure_doc
+from reconciler.aws.gateway import Connection, Session
 from reconciler.engine import Engine, RunOptions
 from reconciler.errors import ManifestError, UsageError
-from reconciler.gateway import Connection, Session
 from reconciler.manifest import load_manifests
-from reconciler.model import FunctionSpec, ManifestSet
+from reconciler.manifest.model import FunctionSpec, ManifestSet
+from reconciler.report.documents import Doc, failure_doc
 
 # The wall clock rollouts use; tests replace it to move time without sleeping.
 clock: Callable[[], float] = time.time
@@ -107,7 +107,7 @@ def load(args: argparse.Namespace, kind: str) -> tuple[ManifestSet, tuple[Functi
         raise
     specs = manifests.functions
     if args.target:
-        from reconciler.targets import filter_target
+        from reconciler.manifest.settings import filter_target
 
         specs = filter_target(specs, args.target, default_region=args.region)
     return manifests, specs

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from reconciler.applying.savedplan import function_plans, read_plan_file, stale_differences
 from reconciler.commands import _common
-from reconciler.documents import Doc, apply_doc, failure_doc, plan_doc
 from reconciler.engine import Engine
 from reconciler.errors import StalePlanError, UsageError
-from reconciler.plan import Plan
+from reconciler.planning.actions import Plan
+from reconciler.report.documents import Doc, apply_doc, failure_doc, plan_doc
 from reconciler.report.text import render_text
-from reconciler.savedplan import function_plans, read_plan_file, stale_differences
 
 NAME = "apply"
 HELP = "change live aliases to match the manifests (or a saved plan)"

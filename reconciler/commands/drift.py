@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from reconciler.commands import _common
-from reconciler.drift import drift_doc
+from reconciler.report.drift import drift_doc
 
 NAME = "drift"
 HELP = "report live aliases that differ from the manifests (exit 2 on drift)"

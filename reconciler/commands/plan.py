@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from reconciler.commands import _common
-from reconciler.documents import plan_doc
+from reconciler.report.documents import plan_doc
 
 NAME = "plan"
 HELP = "show what apply would change (reads AWS, changes nothing)"

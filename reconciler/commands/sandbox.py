@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 
-from reconciler import sandbox
+from reconciler.sandbox import server as sandbox
 
 NAME = "sandbox"
 HELP = "start a local AWS emulator seeded for manifests/ and print how to use it"

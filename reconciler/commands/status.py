@@ -12,12 +12,12 @@ import sys
 from typing import Any
 
 from reconciler.commands import _common
-from reconciler.documents import Doc, _base, _error
-from reconciler.model import FunctionSpec, ManifestSet
-from reconciler.plan import AliasState, FunctionPlan, Plan, RolloutView
-from reconciler.provisioned import split_marker
-from reconciler.rollout import when
-from reconciler.rollout_marker import parse
+from reconciler.features.provisioned import split_marker
+from reconciler.features.rollout.marker import parse
+from reconciler.features.rollout.strategy import when
+from reconciler.manifest.model import FunctionSpec, ManifestSet
+from reconciler.planning.actions import AliasState, FunctionPlan, Plan, RolloutView
+from reconciler.report.documents import Doc, _base, _error
 
 NAME = "status"
 HELP = "show what each alias serves, rollouts in flight and their alarms (reads only)"

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from reconciler.targets import Settings, Target, github_matrix, group_targets, load_settings
+from reconciler.manifest.settings import (
+    Settings,
+    Target,
+    github_matrix,
+    group_targets,
+    load_settings,
+)
 
 NAME = "targets"
 HELP = "list the (account, region) targets the manifests span, e.g. as a GitHub Actions matrix"

@@ -20,7 +20,7 @@ from reconciler.errors import Diagnostic, ManifestError
 from reconciler.manifest import schema, semantics
 from reconciler.manifest.build import build_function
 from reconciler.manifest.loader import LoadedFile, load_file
-from reconciler.model import FunctionSpec, ManifestSet, SourcePos
+from reconciler.manifest.model import FunctionSpec, ManifestSet, SourcePos
 
 __all__ = ["check_manifests", "discover_files", "load_manifests"]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.manifest.annotations import show
 from reconciler.manifest.loader import Document
-from reconciler.model import (
+from reconciler.manifest.model import (
     FUNCTION_NAME_RE,
     LATEST,
     AliasSpec,

@@ -17,7 +17,7 @@ from jsonschema.exceptions import ValidationError
 from reconciler.errors import Diagnostic
 from reconciler.manifest.annotations import show
 from reconciler.manifest.loader import Document, JsonPath
-from reconciler.resources import load_schema
+from reconciler.manifest.resources import load_schema
 
 _JSON_TYPES = {
     "object": "a mapping",

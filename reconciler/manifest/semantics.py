@@ -23,7 +23,7 @@ from reconciler.manifest.build import (
     same_version,
 )
 from reconciler.manifest.loader import Document, JsonPath
-from reconciler.model import LATEST, LatestVersion, SourcePos, VersionRef
+from reconciler.manifest.model import LATEST, LatestVersion, SourcePos, VersionRef
 
 # Lambda's own limits: a bare function name, and the whole ARN.
 MAX_NAME_CHARS = 64

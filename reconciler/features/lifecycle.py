@@ -24,9 +24,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from reconciler.live import Attachment, FunctionSnapshot, ProvisionedConfig
-from reconciler.model import LATEST, ContentVersion, FunctionSpec, PinnedVersion, VersionRef
-from reconciler.plan import (
+from reconciler.aws.live import Attachment, FunctionSnapshot, ProvisionedConfig
+from reconciler.features.rollout.marker import parse
+from reconciler.manifest.model import (
+    LATEST,
+    ContentVersion,
+    FunctionSpec,
+    PinnedVersion,
+    VersionRef,
+)
+from reconciler.planning.actions import (
     Action,
     CreateAlias,
     DeleteAlias,
@@ -36,7 +43,6 @@ from reconciler.plan import (
     Retained,
     UpdateAlias,
 )
-from reconciler.rollout_marker import parse
 
 # What the planner asks the reader for.
 NEED_VERSIONS = "lifecycle:versions"

@@ -39,7 +39,7 @@ from typing import Any
 import yaml
 
 from reconciler.errors import UsageError
-from reconciler.model import FunctionSpec
+from reconciler.manifest.model import FunctionSpec
 
 DEFAULT = "default"
 ANY = "*"

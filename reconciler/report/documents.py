@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler import __version__
-from reconciler.executor import FunctionOutcome
-from reconciler.model import ManifestSet
-from reconciler.plan import (
+from reconciler.applying.executor import FunctionOutcome
+from reconciler.manifest.model import ManifestSet
+from reconciler.planning.actions import (
     HOLD_KINDS,
     SUMMARY_KEYS,
     Action,

@@ -26,10 +26,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from reconciler.aws.live import LiveAlias, ProvisionedConfig
 from reconciler.errors import ReconcilerError
-from reconciler.live import LiveAlias, ProvisionedConfig
-from reconciler.model import AliasSpec
-from reconciler.plan import (
+from reconciler.features.rollout.marker import DESCRIPTION_LIMIT
+from reconciler.manifest.model import AliasSpec
+from reconciler.planning.actions import (
     Action,
     AliasState,
     DeleteProvisionedConcurrency,
@@ -38,7 +39,6 @@ from reconciler.plan import (
     PutProvisionedConcurrency,
     UpdateAlias,
 )
-from reconciler.rollout_marker import DESCRIPTION_LIMIT
 
 MARKER = "[reconciler:provisioned]"
 # What the planner asks the reader for when it must see the configurations.

@@ -12,8 +12,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.aws.gateway import Connection, EmulatorAdmin, Session
 from reconciler.errors import SandboxError
-from reconciler.gateway import Connection, EmulatorAdmin, Session
 
 REGION = "eu-west-1"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}

@@ -1,6 +1,6 @@
 """AWS shapes without AWS: connection settings, call counts, response parsing.
 
-Pure helpers for :mod:`reconciler.gateway` (which alone imports boto3): they
+Pure helpers for :mod:`reconciler.aws.gateway` (which alone imports boto3): they
 turn Lambda's response dicts into the project's typed values and AWS error
 responses into the project's errors, and are testable without any SDK.
 """
@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.aws.live import LiveAlias, ProvisionedConfig, VersionInfo, normalise_weights
+from reconciler.aws.throttle import RetryPolicy
 from reconciler.errors import (
     AccessDeniedError,
     AwsError,
@@ -21,9 +23,7 @@ from reconciler.errors import (
     PreconditionFailedError,
     ThrottledError,
 )
-from reconciler.live import LiveAlias, ProvisionedConfig, VersionInfo, normalise_weights
-from reconciler.model import LATEST
-from reconciler.throttle import RetryPolicy
+from reconciler.manifest.model import LATEST
 
 THROTTLE_CODES = {"TooManyRequestsException", "Throttling", "ThrottlingException"}
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from reconciler.diff import changed_fields
-from reconciler.lifecycle import CollectionPlan, plan_collection
-from reconciler.live import FunctionSnapshot, LiveAlias, VersionInfo
-from reconciler.model import (
+from reconciler.aws.live import FunctionSnapshot, LiveAlias, VersionInfo
+from reconciler.features.lifecycle import CollectionPlan, plan_collection
+from reconciler.features.provisioned import plan_alias, with_ownership, without_marker
+from reconciler.features.rollout.marker import parse
+from reconciler.features.rollout.strategy import Decision, RolloutPolicy, Situation, decide
+from reconciler.manifest.model import (
     LATEST,
     AliasSpec,
     ContentVersion,
@@ -21,7 +23,7 @@ from reconciler.model import (
     PinnedVersion,
     VersionRef,
 )
-from reconciler.plan import (
+from reconciler.planning.actions import (
     Action,
     AliasState,
     CreateAlias,
@@ -37,9 +39,7 @@ from reconciler.plan import (
     is_pending,
     pending_version,
 )
-from reconciler.provisioned import plan_alias, with_ownership, without_marker
-from reconciler.rollout import Decision, RolloutPolicy, Situation, decide
-from reconciler.rollout_marker import parse
+from reconciler.planning.diff import changed_fields
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from reconciler.model import LATEST
+from reconciler.manifest.model import LATEST
 
 # Weights at or below this are "no weight": AWS omits them, moto keeps them.
 WEIGHT_EPSILON = 1e-9

@@ -25,7 +25,14 @@ import botocore.config
 import botocore.exceptions
 
 from reconciler import __version__
-from reconciler.aws_shapes import (
+from reconciler.aws.live import (
+    AlarmState,
+    Attachment,
+    LiveAlias,
+    ProvisionedConfig,
+    VersionInfo,
+)
+from reconciler.aws.shapes import (
     CallStats,
     Connection,
     alias_from,
@@ -34,23 +41,16 @@ from reconciler.aws_shapes import (
     qualifier_of,
     version_from,
 )
+from reconciler.aws.throttle import RateLimits
 from reconciler.errors import (
     AwsError,
     ConflictError,
     ThrottledError,
 )
-from reconciler.live import (
-    AlarmState,
-    Attachment,
-    LiveAlias,
-    ProvisionedConfig,
-    VersionInfo,
-)
-from reconciler.throttle import RateLimits
 
 __all__ = ["CallStats", "Connection", "EmulatorAdmin", "LambdaGateway", "Session", "default_region"]
 
-log = logging.getLogger("reconciler.gateway")
+log = logging.getLogger("reconciler.aws.gateway")
 
 PAGE_SIZE = 50
 # DescribeAlarms takes at most 100 names per call.

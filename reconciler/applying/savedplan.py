@@ -14,13 +14,13 @@ from typing import Any
 
 import jsonschema
 
-from reconciler.documents import FORMAT_VERSION, Doc
+from reconciler.aws.gateway import LambdaGateway
+from reconciler.aws.live import normalise_weights
 from reconciler.errors import ManifestError, UsageError
-from reconciler.gateway import LambdaGateway
-from reconciler.live import normalise_weights
 from reconciler.manifest import load_manifests
-from reconciler.model import LATEST
-from reconciler.plan import (
+from reconciler.manifest.model import LATEST
+from reconciler.manifest.resources import load_schema
+from reconciler.planning.actions import (
     Action,
     AliasState,
     CreateAlias,
@@ -34,8 +34,8 @@ from reconciler.plan import (
     RolloutInfo,
     UpdateAlias,
 )
-from reconciler.planner import live_state
-from reconciler.resources import load_schema
+from reconciler.planning.planner import live_state
+from reconciler.report.documents import FORMAT_VERSION, Doc
 
 
 def read_plan_file(path: str) -> Doc:

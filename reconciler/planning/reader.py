@@ -19,9 +19,8 @@ import logging
 import time
 from collections.abc import Callable
 
-from reconciler.gateway import LambdaGateway
-from reconciler.lifecycle import NEED_REFERENCES, NEED_VERSIONS
-from reconciler.live import (
+from reconciler.aws.gateway import LambdaGateway
+from reconciler.aws.live import (
     AlarmState,
     Attachment,
     ContentResolution,
@@ -30,13 +29,20 @@ from reconciler.live import (
     ProvisionedConfig,
     VersionInfo,
 )
-from reconciler.model import LATEST, ContentVersion, FunctionSpec, PinnedVersion, VersionRef
-from reconciler.plan import FunctionPlan, FunctionRef
-from reconciler.planner import plan_function
-from reconciler.provisioned import NEED_CONFIGS, split_marker
-from reconciler.rollout import RolloutPolicy
+from reconciler.features.lifecycle import NEED_REFERENCES, NEED_VERSIONS
+from reconciler.features.provisioned import NEED_CONFIGS, split_marker
+from reconciler.features.rollout.strategy import RolloutPolicy
+from reconciler.manifest.model import (
+    LATEST,
+    ContentVersion,
+    FunctionSpec,
+    PinnedVersion,
+    VersionRef,
+)
+from reconciler.planning.actions import FunctionPlan, FunctionRef
+from reconciler.planning.planner import plan_function
 
-log = logging.getLogger("reconciler.reader")
+log = logging.getLogger("reconciler.planning.reader")
 
 # The planner asks for more at most this often: versions, then alarms, then the
 # configurations a rollout's split must compare, then version-collection

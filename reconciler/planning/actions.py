@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from reconciler.live import ProvisionedConfig
+from reconciler.aws.live import ProvisionedConfig
 
 # The version an alias will point at once a pending publish has happened.
 PENDING_PREFIX = "pending:"

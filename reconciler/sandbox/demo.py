@@ -11,8 +11,8 @@ import os
 import subprocess
 import sys
 
-from reconciler import sandbox
-from reconciler.gateway import Connection, Session
+from reconciler.aws.gateway import Connection, Session
+from reconciler.sandbox import server as sandbox
 
 STEPS: list[tuple[str, list[str], int]] = [
     ("Validate the manifests (no AWS calls)", ["validate", "manifests"], 0),

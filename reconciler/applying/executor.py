@@ -30,16 +30,18 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from reconciler.aws.gateway import LambdaGateway
+from reconciler.aws.live import ProvisionedConfig
 from reconciler.errors import (
     ConflictError,
     InvalidRequestError,
     PreconditionFailedError,
     ReconcilerError,
 )
-from reconciler.gateway import LambdaGateway
-from reconciler.live import ProvisionedConfig
-from reconciler.model import LATEST
-from reconciler.plan import (
+from reconciler.features.provisioned import Waiter
+from reconciler.features.rollout.marker import materialise, parse, restamp, timeless
+from reconciler.manifest.model import LATEST
+from reconciler.planning.actions import (
     Action,
     AliasState,
     CreateAlias,
@@ -53,11 +55,9 @@ from reconciler.plan import (
     UpdateAlias,
     is_pending,
 )
-from reconciler.planner import live_state
-from reconciler.provisioned import Waiter
-from reconciler.rollout_marker import materialise, parse, restamp, timeless
+from reconciler.planning.planner import live_state
 
-log = logging.getLogger("reconciler.executor")
+log = logging.getLogger("reconciler.applying.executor")
 
 Replanner = Callable[[FunctionRef], FunctionPlan]
 

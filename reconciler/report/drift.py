@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from reconciler.documents import Doc, _base, _error, state_doc
-from reconciler.model import ManifestSet
-from reconciler.plan import (
+from reconciler.features.provisioned import split_marker
+from reconciler.manifest.model import ManifestSet
+from reconciler.planning.actions import (
     Action,
     CreateAlias,
     DeleteAlias,
@@ -35,7 +35,7 @@ from reconciler.plan import (
     PutProvisionedConcurrency,
     UpdateAlias,
 )
-from reconciler.provisioned import split_marker
+from reconciler.report.documents import Doc, _base, _error, state_doc
 
 # Problems that are a difference from git, not a failure to look.
 DRIFT_PROBLEMS = {"pinned_version_missing"}

@@ -1,6 +1,6 @@
 """Field-level difference between a live and a desired alias (deepdiff).
 
-Both sides are normalised first (see :func:`reconciler.live.normalise_weights`):
+Both sides are normalised first (see :func:`reconciler.aws.live.normalise_weights`):
 no routing config, ``{}`` and all-zero weights are the same, and weights are
 compared with a 1e-9 tolerance, so float noise never shows up as a change.
 """
@@ -11,8 +11,8 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler.live import WEIGHT_EPSILON
-from reconciler.plan import AliasState
+from reconciler.aws.live import WEIGHT_EPSILON
+from reconciler.planning.actions import AliasState
 
 FIELDS = ("version", "weights", "description")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reconciler.plan import (
+from reconciler.planning.actions import (
     Action,
     FunctionPlan,
     Note,

@@ -7,9 +7,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-# reconciler/schemas is a link to the top-level schemas/ folder, so the schemas
+# reconciler/schemas (beside this package) is a link to the top-level schemas/ folder, so the schemas
 # have one source and still ship inside the wheel.
-_SCHEMAS = Path(__file__).resolve().parent / "schemas"
+_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
 
 @cache

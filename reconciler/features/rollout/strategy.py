@@ -11,7 +11,7 @@ reset (the manifest names another target: back to A, then toward it), or
 clear (B already serves everything; only the marker goes).
 
 The state that survives between runs is the marker in the alias description
-(see :mod:`reconciler.rollout_marker`), written by the same ``UpdateAlias``
+(see :mod:`reconciler.features.rollout.marker`), written by the same ``UpdateAlias``
 that moves the traffic, so both change together under one ``RevisionId``.
 Each run takes at most one step, so apply never sleeps: a scheduled run
 (``apply --rollouts-only``) moves rollouts along.
@@ -23,10 +23,17 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from reconciler.live import AlarmState, LiveAlias
-from reconciler.model import LATEST, Rollout
-from reconciler.plan import AliasState, Note, Problem, RolloutInfo, RolloutView, format_weight
-from reconciler.rollout_marker import Marker, compose, parse
+from reconciler.aws.live import AlarmState, LiveAlias
+from reconciler.features.rollout.marker import Marker, compose, parse
+from reconciler.manifest.model import LATEST, Rollout
+from reconciler.planning.actions import (
+    AliasState,
+    Note,
+    Problem,
+    RolloutInfo,
+    RolloutView,
+    format_weight,
+)
 
 # Weights read back from AWS may carry float noise.
 _SAME_WEIGHT = 1e-6
