@@ -7,18 +7,19 @@ then hands the Plan to the executor. There is no dry-run flag anywhere.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from reconciler.applying.executor import FunctionOutcome, execute
+from reconciler.applying.executor import execute
 from reconciler.aws.gateway import LambdaGateway, Session, default_region
 from reconciler.errors import AwsError, PlanError, ReconcilerError
 from reconciler.features.rollout.scope import rollouts_only
 from reconciler.features.rollout.strategy import RolloutPolicy
 from reconciler.manifest.model import FunctionSpec, ManifestSet
-from reconciler.planning.actions import FunctionPlan, FunctionRef, Plan, Problem
+from reconciler.plan import FunctionOutcome, FunctionPlan, FunctionRef, Plan, Problem
 from reconciler.planning.reader import read_and_plan
 from reconciler.report.progress import Progress
 
@@ -50,7 +51,8 @@ class Engine:
     def __init__(self, session: Session, options: RunOptions) -> None:
         self.session = session
         self.options = options
-        self._specs: dict[FunctionRef, FunctionSpec] = {}
+        # Set on SIGINT/SIGTERM: no new call starts (see the executor).
+        self.stop = threading.Event()
 
     def function_ref(self, spec: FunctionSpec) -> FunctionRef | None:
         region = spec.region or self.options.region or default_region()
@@ -86,20 +88,11 @@ class Engine:
             if r.account != actual
         }
 
-    def register(
-        self, specs: Sequence[FunctionSpec]
-    ) -> list[tuple[FunctionSpec, FunctionRef | None]]:
-        """Remember which spec each function comes from (for re-planning)."""
-        pairs: list[tuple[FunctionSpec, FunctionRef | None]] = []
-        for spec in specs:
-            ref = self.function_ref(spec)
-            if ref is not None:
-                self._specs[ref] = spec
-            pairs.append((spec, ref))
-        return pairs
-
-    def replan(self, fn: FunctionRef) -> FunctionPlan:
-        return self._read_and_plan(self._specs[fn], fn)
+    def replan(self, plan: FunctionPlan) -> FunctionPlan:
+        """Read and plan one function again (after a race), from its own spec."""
+        if plan.spec is None:
+            raise PlanError([f"{plan.fn.name}: no manifest to plan again from"])
+        return self._read_and_plan(plan.spec, plan.fn)
 
     def _read_and_plan(self, spec: FunctionSpec, fn: FunctionRef) -> FunctionPlan:
         options = self.options
@@ -110,7 +103,8 @@ class Engine:
         specs = manifests.functions if isinstance(manifests, ManifestSet) else tuple(manifests)
         global_problems: list[tuple[FunctionRef | None, Problem]] = []
         refs: list[tuple[FunctionSpec, FunctionRef]] = []
-        for spec, ref in self.register(specs):
+        for spec in specs:
+            ref = self.function_ref(spec)
             if ref is None:
                 global_problems.append(
                     (
@@ -135,8 +129,15 @@ class Engine:
                 return self._read_and_plan(spec, ref)
             except ReconcilerError as err:
                 return FunctionPlan(
-                    fn=ref, problems=(Problem("aws_error", str(err).splitlines()[0]),)
+                    fn=ref, problems=(Problem("aws_error", str(err).splitlines()[0]),), spec=spec
                 )
+            except Exception as err:  # a bug planning one function fails that function only
+                log.debug("%s: unexpected error while planning", ref.key, exc_info=True)
+                message = (
+                    f"internal error while planning {ref.name}: {type(err).__name__}: {err} "
+                    "(run with --verbose for the traceback, and please report it)"
+                )
+                return FunctionPlan(fn=ref, problems=(Problem("internal_error", message),))
             finally:
                 progress.advance()
 
@@ -163,14 +164,20 @@ class Engine:
             if on_done:
                 on_done(outcome)
 
+        planned = {f.fn: f for f in todo}
+
+        def replan(fn: FunctionRef) -> FunctionPlan:
+            return self.replan(planned[fn])
+
         try:
             outcomes = execute(
                 todo,
                 self.gateway_for,
-                replan=self.replan if self._specs else None,
+                replan=replan,
                 concurrency=self.options.concurrency,
                 on_done=done,
                 now=self.options.now,
+                stop=self.stop,
             )
         finally:
             progress.close()

@@ -24,7 +24,7 @@ from reconciler.manifest.model import (
     PinnedVersion,
     RetainVersions,
 )
-from reconciler.planning.actions import FunctionRef, Retained
+from reconciler.plan import FunctionRef, Retained
 from reconciler.planning.planner import plan_function
 from reconciler.planning.reader import read_and_plan
 from tests.fakes_lifecycle import LifecycleFake

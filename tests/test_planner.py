@@ -12,7 +12,7 @@ from reconciler.manifest.model import (
     LatestVersion,
     PinnedVersion,
 )
-from reconciler.planning.actions import (
+from reconciler.plan import (
     AliasState,
     CreateAlias,
     DeleteAlias,
@@ -20,6 +20,7 @@ from reconciler.planning.actions import (
     PublishVersion,
     UpdateAlias,
 )
+from reconciler.plan.requests import VersionConfig
 from reconciler.planning.diff import changed_fields
 from reconciler.planning.planner import plan_function
 
@@ -204,14 +205,14 @@ def test_plan_problems(desired, snapshot, kind):
 
 def test_unknown_versions_are_asked_for_not_guessed():
     plan = plan_function(spec(AliasSpec("live", PinnedVersion(3))), FN, snap())
-    assert plan.needs == {"3"}
+    assert plan.needs == {VersionConfig("3")}
     assert not plan.actions and not plan.problems
 
 
 def test_split_needs_configs_of_both_versions():
     desired = spec(AliasSpec("live", PinnedVersion(3), weights=((PinnedVersion(4), 0.1),)))
     plan = plan_function(desired, FN, snap(live("live", "3"), versions={"4": info("4")}))
-    assert plan.needs == {"3"}
+    assert plan.needs == {VersionConfig("3")}
 
 
 def test_update_carries_revision_and_before_after():

@@ -19,7 +19,7 @@ from reconciler.features.provisioned import (
 )
 from reconciler.manifest.model import AliasSpec, FunctionSpec, PinnedVersion
 from reconciler.manifest.resources import load_schema
-from reconciler.planning.actions import (
+from reconciler.plan import (
     ACTION_ORDER,
     AliasState,
     DeleteProvisionedConcurrency,

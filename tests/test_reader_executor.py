@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reconciler.applying.executor import execute
 from reconciler.manifest.model import AliasSpec, ContentVersion, FunctionSpec, PinnedVersion
-from reconciler.planning.actions import FunctionRef
+from reconciler.plan import FunctionRef
 from reconciler.planning.reader import read_and_plan
 from tests.fakes import FakeGateway
 

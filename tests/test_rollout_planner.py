@@ -10,18 +10,20 @@ from dataclasses import dataclass, field
 import pytest
 
 from reconciler.aws.live import AlarmState, FunctionSnapshot, LiveAlias, VersionInfo
-from reconciler.features.rollout.marker import (
+from reconciler.features.rollout.strategy import RolloutPolicy
+from reconciler.manifest.model import AliasSpec, FunctionSpec, LatestVersion, PinnedVersion, Rollout
+from reconciler.plan import CreateAlias, FunctionPlan, FunctionRef, Plan, UpdateAlias
+from reconciler.plan.description import (
     DESCRIPTION_LIMIT,
     Marker,
     compose,
-    materialise,
-    parse,
     restamp,
     timeless,
 )
-from reconciler.features.rollout.strategy import RolloutPolicy
-from reconciler.manifest.model import AliasSpec, FunctionSpec, LatestVersion, PinnedVersion, Rollout
-from reconciler.planning.actions import CreateAlias, FunctionPlan, FunctionRef, Plan, UpdateAlias
+from reconciler.plan.description import resolve_pending as materialise
+from reconciler.plan.description import split_rollout as parse
+from reconciler.plan.pending import PendingVersion
+from reconciler.plan.requests import AlarmStates
 from reconciler.planning.planner import plan_function
 from reconciler.report.drift import drift_doc
 
@@ -308,7 +310,7 @@ def test_waiting_note_says_when_the_next_step_comes():
 )
 def test_alarms_are_asked_for_before_deciding(case):
     fp = plan(case)
-    assert fp.needs == {"alarm:errs"}
+    assert fp.needs == {AlarmStates("errs")}
     assert fp.actions == ()
 
 
@@ -470,7 +472,7 @@ def test_marker_keeps_description_within_the_limit():
 
 def test_marker_time_and_pending_version_are_filled_in_when_written():
     sha = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
-    planned = compose("prod", Marker("rollout", "3", f"pending:{sha}", T0, 1, 2))
+    planned = compose("prod", Marker("rollout", "3", PendingVersion(sha), T0, 1, 2))
     written = restamp(materialise(planned, {sha: "4"}), T0 + 42)
     assert written == "prod [reconciler:rollout from=3 to=4 step=1/2 at=1764000042]"
     assert timeless(written) == timeless(compose("prod", Marker("rollout", "3", "4", 1, 1, 2)))

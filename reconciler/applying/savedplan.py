@@ -1,46 +1,46 @@
 """Saved plans: ``plan --out FILE`` then ``apply --plan FILE``.
 
-A saved plan is applied exactly as reviewed, or not at all: before changing
-anything, every alias and $LATEST it will touch is read again and compared
-with what the plan recorded, and the manifests must still hash the same.
+A saved plan is a promise, never a program. ``apply --plan`` runs the whole
+pipeline again from the manifests on disk (validation, the account guard,
+every read, alarms, lifecycle reference checks) and applies only when the
+fresh plan's changes equal the saved ones in their canonical form (labels,
+summaries and rollout-marker times aside); otherwise it refuses as a whole,
+listing every difference. Nothing in the file is trusted beyond that
+comparison: its function names, regions, actions and digest only have to
+match what the fresh plan says, and what is applied is the fresh plan.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from reconciler.aws.gateway import LambdaGateway
-from reconciler.aws.live import normalise_weights
-from reconciler.errors import ManifestError, UsageError
-from reconciler.manifest import load_manifests
-from reconciler.manifest.model import LATEST
+from reconciler.errors import UsageError
 from reconciler.manifest.resources import load_schema
-from reconciler.planning.actions import (
-    Action,
-    AliasState,
-    CreateAlias,
-    DeleteAlias,
-    DeleteProvisionedConcurrency,
-    DeleteVersion,
-    FunctionPlan,
-    FunctionRef,
-    PublishVersion,
-    PutProvisionedConcurrency,
-    RolloutInfo,
-    UpdateAlias,
-)
-from reconciler.planning.planner import live_state
+from reconciler.plan import FunctionPlan, FunctionRef
+from reconciler.plan.description import timeless
+from reconciler.plan.registry import decode_change
 from reconciler.report.documents import FORMAT_VERSION, Doc
+
+# A plan file is read whole; past this it is not a plan this tool wrote.
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+# Fields that describe a change for people, not what it does.
+_LABELS = frozenset(
+    {"summary", "version_label", "weights_label", "target_label", "status", "message"}
+)
 
 
 def read_plan_file(path: str) -> Doc:
+    """The saved plan's document, schema-valid, or a UsageError saying why not."""
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        file = Path(path)
+        if file.stat().st_size > MAX_PLAN_BYTES:
+            raise UsageError(f"{path} is larger than {MAX_PLAN_BYTES} bytes; not a saved plan")
+        doc = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read saved plan {path}: {exc}") from exc
     if (
@@ -58,182 +58,105 @@ def read_plan_file(path: str) -> Doc:
     return doc
 
 
-def _state(data: dict[str, Any] | None) -> AliasState:
-    assert data is not None
-    pending = list(data.get("pending_weights") or [])
-    weights = []
-    for version, weight in (data.get("weights") or {}).items():
-        weights.append((pending.pop(0) if version == "new" and pending else version, float(weight)))
-    return AliasState(
-        version=data.get("pending_version") or data["version"],
-        weights=tuple(weights),
-        description=data.get("description"),
-        version_label=data.get("version_label", ""),
-    )
-
-
-def _action(change: Doc) -> Action:
-    fn = FunctionRef(
-        change["function_id"], change["function"], change["region"], change.get("account")
-    )
-    kind = change["action"]
-    if kind == "publish_version":
-        return PublishVersion(
-            fn=fn,
-            code_sha256=change["code_sha256"],
-            description=change["after"].get("description"),
-            latest_revision_id=change.get("latest_revision_id") or "",
-            ref_name=change.get("ref_name") or "",
-        )
-    if kind == "create_alias":
-        return CreateAlias(fn=fn, alias=change["alias"], after=_state(change["after"]))
-    if kind == "update_alias":
-        return UpdateAlias(
-            fn=fn,
-            alias=change["alias"],
-            before=_state(change["before"]),
-            after=_state(change["after"]),
-            fields=tuple(change["fields"]),
-            revision_id=change.get("revision_id") or "",
-            rollout=_rollout(change.get("rollout")),
-            provisioned=(change.get("provisioned_concurrency") or {}).get("after"),
-        )
-    if kind == "delete_version":
-        return DeleteVersion(fn, change["version"], int(change["keep_last"]))
-    provisioned = change.get("provisioned_concurrency") or {}
-    if kind == "put_provisioned_concurrency":
-        return PutProvisionedConcurrency(
-            fn,
-            change["alias"],
-            int(provisioned["after"]),
-            provisioned.get("before"),
-            provisioned.get("failed"),
-        )
-    if kind == "delete_provisioned_concurrency":
-        return DeleteProvisionedConcurrency(
-            fn, change["alias"], int(provisioned["before"]), provisioned.get("why") or "removed"
-        )
-    return DeleteAlias(
-        fn=fn,
-        alias=change["alias"],
-        before=_state(change["before"]),
-        revision_id=change.get("revision_id") or "",
-    )
-
-
-def _rollout(data: dict[str, Any] | None) -> RolloutInfo | None:
-    if not data:
-        return None
-    return RolloutInfo(
-        phase=data["phase"],
-        source=data["from"],
-        target=data.get("pending_target") or data["target"],
-        step=int(data.get("step") or 0),
-        steps=int(data.get("steps") or 0),
-        weight=float(data.get("weight") or 0.0),
-        reason=data.get("reason") or "",
-        target_label=data.get("target_label") or "",
-    )
+def recorded_paths(doc: Doc) -> list[str]:
+    """The manifest paths the plan names (used only when none are given)."""
+    paths = doc.get("manifests", {}).get("paths")
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths) or not paths:
+        raise UsageError("the saved plan names no manifest paths; give them on the command line")
+    return list(paths)
 
 
 def function_plans(doc: Doc) -> list[FunctionPlan]:
-    """The saved plan's actions, grouped by function in their order."""
-    grouped: dict[FunctionRef, list[Action]] = {}
+    """The saved plan's actions, grouped by function in their order (for
+    inspection; ``apply --plan`` applies the fresh plan, not these)."""
+    grouped: dict[FunctionRef, list[Any]] = {}
     for change in doc["changes"]:
-        action = _action(change)
+        action = decode_change(change)
         grouped.setdefault(action.fn, []).append(action)
     return [FunctionPlan(fn=fn, actions=tuple(actions)) for fn, actions in grouped.items()]
 
 
-def stale_differences(
-    doc: Doc, plans: list[FunctionPlan], gateway_for: Callable[[FunctionRef], LambdaGateway]
-) -> list[str]:
-    """Everything that no longer matches what the plan recorded."""
-    differences: list[str] = []
-    paths = doc["manifests"]["paths"]
-    try:
-        current = load_manifests(paths)
-        if current.digest != doc["manifests"]["digest"]:
-            differences.append(
-                f"the manifests in {', '.join(paths)} changed since the plan was made"
-            )
-    except ManifestError as err:
-        differences.append(
-            f"the manifests no longer load: {err.diagnostics[0] if err.diagnostics else err}"
-        )
-    for fp in plans:
-        gw = gateway_for(fp.fn)
-        aliases = gw.list_aliases(fp.fn.function)
-        if aliases is None:
-            differences.append(f"function {fp.fn.function} no longer exists")
-            continue
-        live = {a.name: a for a in aliases}
-        for action in fp.actions:
-            differences.extend(_compare(action, live, gw))
-    return differences
+def canonical(value: Any) -> Any:
+    """A change document as compared: no labels, rollout-marker times zeroed."""
+    if isinstance(value, dict):
+        out = {k: canonical(v) for k, v in value.items() if k not in _LABELS}
+        if isinstance(out.get("description"), str):
+            out["description"] = timeless(out["description"])
+        return out
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    return value
 
 
-def _compare(action: Action, live: dict[str, Any], gw: LambdaGateway) -> list[str]:
-    where = f"{action.fn.name}:{action.alias}"
-    if isinstance(action, DeleteVersion):
-        users = sorted(name for name, a in live.items() if action.version in a.versions())
-        if users:
-            return [
-                f"{action.fn.name}: version {action.version} is now served by alias "
-                f"{', '.join(users)}; the plan would delete it"
-            ]
-        return []
-    if isinstance(action, PutProvisionedConcurrency | DeleteProvisionedConcurrency):
-        return _compare_provisioned(action, gw)
-    if isinstance(action, PublishVersion):
-        latest = gw.get_version(action.fn.function, LATEST)
-        if latest is None or latest.code_sha256 != action.code_sha256:
-            return [f"{action.fn.name}: $LATEST no longer has code_sha256 {action.code_sha256}"]
-        if action.latest_revision_id and latest.revision_id != action.latest_revision_id:
-            return [
-                f"{action.fn.name}: $LATEST changed since the plan (revision {latest.revision_id})"
-            ]
-        return []
-    current = live.get(action.alias)
-    if isinstance(action, CreateAlias):
-        return (
-            []
-            if current is None
-            else [f"{where}: now exists (version {current.version}); the plan would create it"]
-        )
-    if current is None:
-        return [f"{where}: no longer exists"]
-    state = live_state(current)
-    recorded = action.before
-    same_weights = normalise_weights(dict(state.weights)) == normalise_weights(
-        dict(recorded.weights)
+def _key(change: Doc) -> tuple[str, ...]:
+    return (
+        str(change.get("region")),
+        str(change.get("function")),
+        str(change.get("action")),
+        str(change.get("alias")),
+        str(change.get("code_sha256") or change.get("version") or ""),
     )
-    if state.version != recorded.version or not same_weights:
-        return [
-            f"{where}: is version {state.version} weights {state.weights_text()}, "
-            f"the plan recorded version {recorded.version} weights {recorded.weights_text()}"
-        ]
-    if state.description != (recorded.description or ""):
-        return [
-            f'{where}: description is "{state.description}", the plan recorded "{recorded.description}"'
-        ]
-    if action.revision_id and current.revision_id != action.revision_id:
-        return [
-            f"{where}: revision changed since the plan ({action.revision_id} -> {current.revision_id})"
-        ]
-    return []
 
 
-def _compare_provisioned(
-    action: PutProvisionedConcurrency | DeleteProvisionedConcurrency, gw: LambdaGateway
-) -> list[str]:
-    """The alias's provisioned concurrency must still be what the plan read."""
-    config = gw.get_provisioned_concurrency(action.fn.function, action.alias)
-    now = None if config is None else config.requested
-    if now == action.before:
-        return []
-    was = "none" if action.before is None else action.before
-    return [
-        f"{action.fn.name}:{action.alias}: provisioned concurrency is "
-        f"{'none' if now is None else now}, the plan recorded {was}"
-    ]
+def differences(saved: Doc, fresh: Doc, retained: Sequence[Doc] = ()) -> list[str]:
+    """Everything in which the saved plan differs from the fresh one; [] to apply."""
+    found: list[str] = []
+    digest = saved.get("manifests", {}).get("digest")
+    if digest != fresh["manifests"]["digest"]:
+        found.append(
+            "the manifests changed since the plan was made "
+            f"(digest {digest}, now {fresh['manifests']['digest']})"
+        )
+    if canonical(saved.get("target")) != canonical(fresh.get("target")):
+        found.append(
+            f"the plan was made for target {saved.get('target')}, this run is for "
+            f"{fresh.get('target')}"
+        )
+    old = [canonical(c) for c in saved.get("changes", [])]
+    new = [canonical(c) for c in fresh["changes"]]
+    if old == new:
+        return found
+    fresh_by_key = {_key(c): c for c in new}
+    saved_keys = {_key(c) for c in old}
+    kept = {(r["region"], r["function"], r["version"]): r["reason"] for r in retained}
+    for change in old:
+        match = fresh_by_key.get(_key(change))
+        label = _where(change)
+        if match is None:
+            found.append(_gone(change, kept))
+        elif match != change:
+            for field in sorted(set(change) | set(match)):
+                if change.get(field) != match.get(field):
+                    found.append(
+                        f"{label}: {field} is now {_short(match.get(field))}, "
+                        f"the plan recorded {_short(change.get(field))}"
+                    )
+    for change in new:
+        if _key(change) not in saved_keys:
+            found.append(f"{_where(change)}: a fresh plan also does {change['action']}")
+    if not found:
+        found.append("the changes are the same but in another order")
+    return found
+
+
+def _where(change: Doc) -> str:
+    alias = f":{change['alias']}" if change.get("alias") else ""
+    version = f" version {change['version']}" if change.get("version") else ""
+    return f"{change.get('function')}{alias} ({change.get('action')}{version})"
+
+
+def _gone(change: Doc, kept: dict[tuple[str, str, str], str]) -> str:
+    if change.get("action") == "delete_version":
+        reason = kept.get((change["region"], change["function"], change["version"]))
+        if reason:
+            what = f"served by {reason}" if reason.startswith("alias ") else f"kept: {reason}"
+            return (
+                f"{change['function']}: version {change['version']} is now {what}; "
+                "the plan would delete it"
+            )
+    return f"{_where(change)}: the plan does it, a fresh plan would not"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 200 else text[:197] + "..."

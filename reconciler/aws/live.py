@@ -5,17 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from reconciler.aws.weights import sorted_pairs
 from reconciler.manifest.model import LATEST
-
-# Weights at or below this are "no weight": AWS omits them, moto keeps them.
-WEIGHT_EPSILON = 1e-9
 
 
 def normalise_weights(weights: Mapping[str, float] | None) -> tuple[tuple[str, float], ...]:
-    """Absent, ``{}`` and all-zero weights are the same: no split."""
-    if not weights:
-        return ()
-    return tuple(sorted((v, float(w)) for v, w in weights.items() if float(w) > WEIGHT_EPSILON))
+    """Absent, ``{}`` and all-zero weights are the same: no split (the one rule
+    of :mod:`reconciler.aws.weights`)."""
+    return sorted_pairs(weights)
 
 
 @dataclass(frozen=True)
@@ -48,14 +45,16 @@ class VersionInfo:
 class ContentResolution:
     """Where a content reference (code_sha256) was found.
 
-    ``version`` is an existing published version with the hash; otherwise
-    ``publish_from`` is $LATEST (whose hash matches) to publish; otherwise
-    neither: the hash is found nowhere.
+    ``serving``: versions that aliases serve now and that have the hash (an
+    alias already on one keeps it). ``version``: the highest published version
+    with the hash, when it had to be looked up; otherwise ``publish_from`` is
+    $LATEST (whose hash matches) to publish; otherwise the hash is nowhere.
     """
 
     code_sha256: str
     version: str | None = None
     publish_from: VersionInfo | None = None
+    serving: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from reconciler.applying.savedplan import function_plans, read_plan_file, stale_differences
+from reconciler.applying.savedplan import differences, read_plan_file, recorded_paths
 from reconciler.commands import _common
 from reconciler.engine import Engine
 from reconciler.errors import StalePlanError, UsageError
-from reconciler.planning.actions import Plan
+from reconciler.plan import Plan
 from reconciler.report.documents import Doc, apply_doc, failure_doc, plan_doc
 from reconciler.report.text import render_text
 
@@ -24,8 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--plan",
         metavar="PLAN.json",
         dest="plan_file",
-        help="apply this saved plan exactly, or nothing",
+        help="apply this saved plan only if a fresh plan is exactly the same, else nothing",
     )
+    # No paths: a saved plan's own; otherwise manifests/ (see run()).
+    parser.set_defaults(paths=None)
     _common.add_rollout_arguments(parser)
 
 
@@ -49,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
                 "to `plan --out`, not to `apply --plan`"
             )
         return _apply_saved(args)
+    args.paths = args.paths or ["manifests"]
     manifests, specs = _common.load(args, "apply")
     engine = _common.engine(args)
     plan = engine.make_plan(specs)
@@ -75,17 +78,23 @@ def _execute(engine: Engine, plan: Plan, doc: Doc, fmt: str) -> int:
 
 
 def _apply_saved(args: argparse.Namespace) -> int:
+    """A saved plan is a promise: plan again from the manifests, apply only if equal."""
     saved = read_plan_file(args.plan_file)
-    plans = function_plans(saved)
+    if not args.paths:
+        args.paths = recorded_paths(saved)
+        print(f"manifests from the saved plan: {', '.join(args.paths)}", file=sys.stderr)
+    manifests, specs = _common.load(args, "apply")
     engine = _common.engine(args)
-    paths = saved["manifests"]["paths"]
-    differences = stale_differences(saved, plans, engine.gateway_for)
-    if differences:
+    plan = engine.make_plan(specs)
+    doc = plan_doc(plan, manifests, args.paths, _common.target_doc(args.target))
+    if plan.has_errors:
+        doc = apply_doc(doc, [])
+        doc["failure_reason"] = "plan-error"
+        _common.emit(doc, args.format)
+        return 1
+    found = differences(saved, doc, doc["retained"])
+    if found:
         if args.format == "json":
-            _common.emit(failure_doc("apply", "plan-stale", differences, paths), "json")
-        raise StalePlanError(differences)
-    # The same manifests the plan was made from: used only to re-plan a race.
-    from reconciler.manifest import load_manifests
-
-    engine.register(load_manifests(paths).functions)
-    return _execute(engine, Plan(functions=tuple(plans)), saved, args.format)
+            _common.emit(failure_doc("apply", "plan-stale", found, args.paths), "json")
+        raise StalePlanError(found)
+    return _execute(engine, plan, doc, args.format)

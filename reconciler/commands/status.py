@@ -12,12 +12,12 @@ import sys
 from typing import Any
 
 from reconciler.commands import _common
-from reconciler.features.provisioned import split_marker
-from reconciler.features.rollout.marker import parse
 from reconciler.features.rollout.strategy import when
 from reconciler.manifest.model import FunctionSpec, ManifestSet
-from reconciler.planning.actions import AliasState, FunctionPlan, Plan, RolloutView
-from reconciler.report.documents import Doc, _base, _error
+from reconciler.plan import AliasState, FunctionPlan, Plan, RolloutView
+from reconciler.plan.description import parse as parse_description
+from reconciler.plan.pending import encode
+from reconciler.report.documents import Doc, base_doc, error_doc
 
 NAME = "status"
 HELP = "show what each alias serves, rollouts in flight and their alarms (reads only)"
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _weights(state: AliasState) -> dict[str, float]:
-    return dict(state.weights)
+    return {encode(v): w for v, w in state.weights}
 
 
 def _rollout(view: RolloutView) -> Doc:
@@ -90,9 +90,7 @@ def _aliases(fp: FunctionPlan, spec: FunctionSpec | None) -> list[Doc]:
                 "exists": state is not None,
                 "version": state.version if state else None,
                 "weights": _weights(state) if state else {},
-                "description": parse(split_marker(state.description or "")[0])[0]
-                if state
-                else None,
+                "description": parse_description(state.description or "").user if state else None,
                 "rollout": _rollout(view) if view else None,
                 "provisioned_concurrency": _provisioned(fp, name),
             }
@@ -116,7 +114,7 @@ def status_doc(
     paths: list[str],
     target: Doc | None,
 ) -> Doc:
-    doc = _base("status", manifests, paths, target)
+    doc = base_doc("status", manifests, paths, target)
     functions = []
     for fp in plan.functions:
         aliases = _aliases(fp, specs.get(fp.fn))
@@ -131,7 +129,7 @@ def status_doc(
             }
         )
     doc["functions"] = functions
-    doc["errors"] = [_error(fn, p) for fn, p in plan.all_problems]
+    doc["errors"] = [error_doc(fn, p) for fn, p in plan.all_problems]
     doc["failure_reason"] = "plan-error" if doc["errors"] else None
     return doc
 

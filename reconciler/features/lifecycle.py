@@ -25,7 +25,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from reconciler.aws.live import Attachment, FunctionSnapshot, ProvisionedConfig
-from reconciler.features.rollout.marker import parse
 from reconciler.manifest.model import (
     LATEST,
     ContentVersion,
@@ -33,20 +32,13 @@ from reconciler.manifest.model import (
     PinnedVersion,
     VersionRef,
 )
-from reconciler.planning.actions import (
-    Action,
-    CreateAlias,
-    DeleteAlias,
-    DeleteVersion,
-    FunctionRef,
-    PublishVersion,
-    Retained,
-    UpdateAlias,
-)
+from reconciler.plan import Action, DeleteVersion, FunctionRef, Retained
+from reconciler.plan.description import split_rollout as parse
+from reconciler.plan.requests import AllVersions, ReadRequest, VersionReferences
 
 # What the planner asks the reader for.
-NEED_VERSIONS = "lifecycle:versions"
-NEED_REFERENCES = "lifecycle:references"
+NEED_VERSIONS = AllVersions()
+NEED_REFERENCES = VersionReferences()
 
 __all__ = ["Collection", "Retained", "collect", "plan_collection"]
 
@@ -90,8 +82,9 @@ def collect(
 # -- references ---------------------------------------------------------------------
 
 
-def _add(refs: dict[str, set[str]], version: str | None, reason: str) -> None:
-    if version is not None and version.isdigit():
+def _add(refs: dict[str, set[str]], version: object, reason: str) -> None:
+    # Only published numbers count: $LATEST and versions still to publish are never collected.
+    if isinstance(version, str) and version.isdigit():
         refs.setdefault(version, set()).add(reason)
 
 
@@ -101,16 +94,18 @@ def aliases_after(
     """Alias -> (versions it serves, description) once ``actions`` are applied."""
     after = {name: (a.versions(), a.description) for name, a in snap.aliases.items()}
     for action in actions:
-        if isinstance(action, CreateAlias | UpdateAlias):
-            state = action.after
-            old = after.get(action.alias, ((), ""))[1]
-            versions = (state.version, *(v for v, _ in state.weights))
-            after[action.alias] = (
-                versions,
-                old if state.description is None else state.description,
-            )
-        elif isinstance(action, DeleteAlias):
-            after.pop(action.alias, None)
+        effect = action.alias_after()
+        if effect is None:
+            continue
+        name, state = effect
+        if state is None:
+            after.pop(name, None)
+            continue
+        old = after.get(name, ((), ""))[1]
+        after[name] = (
+            tuple(v for v in state.versions() if isinstance(v, str)),
+            old if state.description is None else state.description,
+        )
     return after
 
 
@@ -141,8 +136,8 @@ def core_references(
         marker = parse(description)[1]
         if marker is not None:
             what = "failed rollout" if marker.kind == "failed" else "rollout in flight"
-            for version in (marker.source, marker.target):
-                _add(refs, version, f"{what} on alias {name}")
+            for rolled in (marker.source, marker.target):
+                _add(refs, rolled, f"{what} on alias {name}")
     named: list[tuple[VersionRef, str]] = [(ref, name) for name, ref in spec.versions]
     for alias in spec.aliases:
         named.append((alias.version, ""))
@@ -185,7 +180,7 @@ def _merge(*maps: Mapping[str, set[str]]) -> dict[str, set[str]]:
 class CollectionPlan:
     deletes: tuple[DeleteVersion, ...] = ()
     retained: tuple[Retained, ...] = ()
-    needs: frozenset[str] = frozenset()
+    needs: frozenset[ReadRequest] = frozenset()
 
 
 def plan_collection(
@@ -198,7 +193,7 @@ def plan_collection(
     if snap.published is None:
         return CollectionPlan(needs=frozenset({NEED_VERSIONS}))
     published = [v.version for v in snap.published]
-    pending = len({a.code_sha256 for a in actions if isinstance(a, PublishVersion)})
+    pending = len({a.publishes() for a in actions} - {None})
     core = core_references(spec, snap, actions)
     first = collect(published, retain.keep_last, core, pending)
     if first.delete and (snap.provisioned is None or snap.attachments is None):

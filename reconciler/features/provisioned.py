@@ -28,37 +28,27 @@ from dataclasses import dataclass, field, replace
 
 from reconciler.aws.live import LiveAlias, ProvisionedConfig
 from reconciler.errors import ReconcilerError
-from reconciler.features.rollout.marker import DESCRIPTION_LIMIT
 from reconciler.manifest.model import AliasSpec
-from reconciler.planning.actions import (
+from reconciler.plan import (
     Action,
     AliasState,
     DeleteProvisionedConcurrency,
     FunctionRef,
     Note,
     PutProvisionedConcurrency,
-    UpdateAlias,
 )
+from reconciler.plan.description import PROVISIONED_MARKER, render, split_provisioned
+from reconciler.plan.requests import ProvisionedConfigs, ReadRequest
 
-MARKER = "[reconciler:provisioned]"
+MARKER = PROVISIONED_MARKER
+split_marker = split_provisioned
 # What the planner asks the reader for when it must see the configurations.
-NEED_CONFIGS = "provisioned:configs"
-
-
-def split_marker(description: str) -> tuple[str, bool]:
-    """(user text, whether the tool owns the alias's provisioned concurrency)."""
-    text = description.rstrip()
-    if text.endswith(MARKER):
-        return text[: -len(MARKER)].rstrip(), True
-    return description, False
+NEED_CONFIGS = ProvisionedConfigs()
 
 
 def join_marker(user_text: str, owned: bool) -> str:
     """The description to write; the user text is cut so that it fits 256 characters."""
-    if not owned:
-        return user_text[:DESCRIPTION_LIMIT]
-    user = user_text[: DESCRIPTION_LIMIT - len(MARKER) - 1].rstrip()
-    return f"{user} {MARKER}" if user else MARKER
+    return render(user_text, provisioned=owned)
 
 
 def without_marker(live: LiveAlias) -> LiveAlias:
@@ -93,13 +83,11 @@ class AliasProvisioning:
     action: Action | None = None
     last: tuple[Action, ...] = ()
     notes: tuple[Note, ...] = ()
-    needs: frozenset[str] = frozenset()
+    needs: frozenset[ReadRequest] = frozenset()
 
 
 def _gets_weights(action: Action | None) -> bool:
-    return isinstance(action, UpdateAlias) and bool(
-        action.after.weights and not action.before.weights
-    )
+    return action is not None and action.gains_weights()
 
 
 def plan_alias(
@@ -115,7 +103,7 @@ def plan_alias(
     if want is None and not owned and configs is None:
         return AliasProvisioning(action=action)  # nothing to know: the in-sync budget holds
     if configs is None:
-        return AliasProvisioning(action=action, needs=frozenset({NEED_CONFIGS}))
+        return AliasProvisioning(action=action, needs=frozenset({ProvisionedConfigs(spec.name)}))
     current = configs.get(spec.name)
     if want is not None:
         if current is None or current.requested != want or current.status == "FAILED":
@@ -125,9 +113,9 @@ def plan_alias(
             before = None if current is None else current.requested
             put = PutProvisionedConcurrency(fn, spec.name, want, before, failed)
             return AliasProvisioning(action=action, last=(put,))
-        if isinstance(action, UpdateAlias) and "version" in action.fields:
+        if action is not None and action.followed_by_provisioned(want) is not action:
             # Lambda re-provisions on the new version: apply waits for READY.
-            return AliasProvisioning(action=replace(action, provisioned=want))
+            return AliasProvisioning(action=action.followed_by_provisioned(want))
         return AliasProvisioning(action=action)
     if current is None:
         return AliasProvisioning(action=action)

@@ -1,8 +1,10 @@
 """Field-level difference between a live and a desired alias (deepdiff).
 
-Both sides are normalised first (see :func:`reconciler.aws.live.normalise_weights`):
-no routing config, ``{}`` and all-zero weights are the same, and weights are
-compared with a 1e-9 tolerance, so float noise never shows up as a change.
+Both sides are normalised first by the one weights rule
+(:mod:`reconciler.aws.weights`): no routing config, ``{}`` and all-zero
+weights are the same, and weights closer than its tolerance are equal, so
+float noise never shows up as a change. deepdiff is told the same tolerance;
+a test pins that the two agree.
 """
 
 from __future__ import annotations
@@ -11,30 +13,21 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler.aws.live import WEIGHT_EPSILON
-from reconciler.planning.actions import AliasState
+from reconciler.aws import weights
+from reconciler.plan import AliasState
+from reconciler.plan.pending import encode
 
 FIELDS = ("version", "weights", "description")
 
 
 def _comparable(state: AliasState, *, with_description: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "version": state.version,
-        "weights": {v: w for v, w in state.weights if w > WEIGHT_EPSILON},
+        "version": encode(state.version),
+        "weights": weights.normalise((encode(v), w) for v, w in state.weights),
     }
     if with_description:
         data["description"] = state.description or ""
     return data
-
-
-def _same(left: dict[str, Any], right: dict[str, Any]) -> bool:
-    weights_l, weights_r = left["weights"], right["weights"]
-    return (
-        left["version"] == right["version"]
-        and left.get("description") == right.get("description")
-        and weights_l.keys() == weights_r.keys()
-        and all(abs(weights_l[k] - weights_r[k]) <= WEIGHT_EPSILON for k in weights_l)
-    )
 
 
 def changed_fields(live: AliasState, desired: AliasState) -> tuple[str, ...]:
@@ -42,12 +35,15 @@ def changed_fields(live: AliasState, desired: AliasState) -> tuple[str, ...]:
     managed = desired.description is not None
     left = _comparable(live, with_description=managed)
     right = _comparable(desired, with_description=managed)
-    if _same(left, right):
-        return ()  # the common, in-sync case: skip deepdiff's cost
-    diff = DeepDiff(
-        left,
-        right,
-        math_epsilon=WEIGHT_EPSILON,
+    same = (
+        left["version"] == right["version"]
+        and left.get("description") == right.get("description")
+        and weights.same(left["weights"], right["weights"])
     )
+    if same:
+        return ()  # the common, in-sync case: skip deepdiff's cost
+    diff = DeepDiff(left, right, math_epsilon=weights.EPSILON)
     affected = set(diff.affected_root_keys)
+    if not weights.same(left["weights"], right["weights"]):
+        affected.add("weights")  # the rule decides; deepdiff only names fields
     return tuple(f for f in FIELDS if f in affected)

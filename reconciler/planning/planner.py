@@ -1,29 +1,30 @@
 """The planner: (desired function, live snapshot) -> FunctionPlan. Pure.
 
 It reads nothing and changes nothing. When it cannot decide without knowing
-more (a version's configuration for the same-role check of a weighted split),
-it says so in ``FunctionPlan.needs``; the reader fetches that and asks again.
+more (a version's configuration for the same-role check of a weighted split,
+an alarm's state, every version), it says so in ``FunctionPlan.needs`` as
+typed requests (:mod:`reconciler.plan.requests`); the reader fetches them and
+asks again.
+
+Content references resolve by one rule, the same for every alias of a
+function in one run: an alias that already serves a version with the hash
+keeps it (no churn); otherwise the highest published version with the hash;
+otherwise $LATEST, when it has the hash, is published.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from reconciler.aws.live import FunctionSnapshot, LiveAlias, VersionInfo
 from reconciler.features.lifecycle import CollectionPlan, plan_collection
 from reconciler.features.provisioned import plan_alias, with_ownership, without_marker
-from reconciler.features.rollout.marker import parse
 from reconciler.features.rollout.strategy import Decision, RolloutPolicy, Situation, decide
 from reconciler.manifest.model import (
-    LATEST,
     AliasSpec,
-    ContentVersion,
     FunctionSpec,
-    LatestVersion,
-    PinnedVersion,
-    VersionRef,
 )
-from reconciler.planning.actions import (
+from reconciler.plan import (
     Action,
     AliasState,
     CreateAlias,
@@ -31,109 +32,27 @@ from reconciler.planning.actions import (
     FunctionPlan,
     FunctionRef,
     Note,
+    PendingVersion,
     Problem,
     PublishVersion,
     RolloutInfo,
     RolloutView,
     UpdateAlias,
-    is_pending,
-    pending_version,
+    Version,
+    live_state,
 )
+from reconciler.plan.description import parse as parse_description
+from reconciler.plan.description import split_rollout
+from reconciler.plan.requests import ReadRequest, VersionConfig
 from reconciler.planning.diff import changed_fields
+from reconciler.planning.resolve import Resolved, Unresolved, desired_state, resolve
+
+__all__ = ["Resolved", "live_state", "plan_function", "resolve"]
 
 
-@dataclass(frozen=True)
-class Resolved:
-    version: str
-    label: str
-    publish: PublishVersion | None = None
-
-
-class _Unresolved(Exception):
-    def __init__(self, problem: Problem | None = None, needs: frozenset[str] = frozenset()):
-        self.problem = problem
-        self.needs = needs
-
-
-def resolve(ref: VersionRef, fn: FunctionRef, snap: FunctionSnapshot) -> Resolved:
-    """Turn a manifest version reference into a concrete (or pending) version."""
-    if isinstance(ref, LatestVersion):
-        return Resolved(LATEST, LATEST)
-    if isinstance(ref, PinnedVersion):
-        version = str(ref.number)
-        exists = snap.version_exists(version)
-        if exists is None:
-            raise _Unresolved(needs=frozenset({version}))
-        if not exists:
-            raise _Unresolved(
-                Problem(
-                    "pinned_version_missing",
-                    f"version {ref.label()} of {fn.name} does not exist "
-                    "(deleted, or never published); pin an existing version",
-                )
-            )
-        return Resolved(version, ref.label())
-    return _resolve_content(ref, fn, snap)
-
-
-def _resolve_content(ref: ContentVersion, fn: FunctionRef, snap: FunctionSnapshot) -> Resolved:
-    found = snap.content.get(ref.code_sha256)
-    if found is None:
-        raise _Unresolved(needs=frozenset({f"sha256:{ref.code_sha256}"}))
-    if found.version is not None:
-        return Resolved(found.version, f"{ref.name} ({found.version})")
-    if found.publish_from is not None:
-        publish = PublishVersion(
-            fn=fn,
-            code_sha256=ref.code_sha256,
-            description=ref.description,
-            latest_revision_id=found.publish_from.revision_id,
-            ref_name=ref.name,
-        )
-        return Resolved(pending_version(ref.code_sha256), f"{ref.name} (new from $LATEST)", publish)
-    raise _Unresolved(
-        Problem(
-            "hash_not_found",
-            f"no version of {fn.name} has code_sha256 {ref.code_sha256} ({ref.name}), "
-            "and $LATEST has other code; deploy that build to $LATEST first",
-        )
-    )
-
-
-def live_state(alias: LiveAlias) -> AliasState:
-    return AliasState(alias.version, alias.weights, alias.description)
-
-
-def _desired_state(
-    spec: AliasSpec, fn: FunctionRef, snap: FunctionSnapshot
-) -> tuple[AliasState, list[PublishVersion]]:
-    primary = resolve(spec.version, fn, snap)
-    weights: list[tuple[str, float]] = []
-    labels: list[str] = []
-    publishes = [primary.publish] if primary.publish else []
-    for ref, weight in spec.weights:
-        extra = resolve(ref, fn, snap)
-        if extra.publish:
-            publishes.append(extra.publish)
-        if weight > 0:
-            weights.append((extra.version, weight))
-            labels.append(extra.label)
-    state = AliasState(
-        version=primary.version,
-        weights=tuple(weights),
-        description=spec.description,
-        version_label=primary.label,
-        weight_labels=tuple(labels),
-    )
-    return state, publishes
-
-
-def _config_of(
-    version: str, snap: FunctionSnapshot, publishes: list[PublishVersion]
-) -> VersionInfo | None:
-    if is_pending(version):
-        sha = version.split(":", 1)[1]
-        found = snap.content.get(sha)
+def _config_of(version: Version, snap: FunctionSnapshot) -> VersionInfo | None:
+    if isinstance(version, PendingVersion):
+        found = snap.content.get(version.code_sha256)
         return found.publish_from if found else None
     return snap.versions.get(version)
 
@@ -143,16 +62,17 @@ def _split_problem(
     alias: str,
     fn: FunctionRef,
     snap: FunctionSnapshot,
-    publishes: list[PublishVersion],
-) -> tuple[Problem | None, frozenset[str]]:
+) -> tuple[Problem | None, frozenset[ReadRequest]]:
     """Weighted versions must share execution role and dead-letter config."""
     if not state.weights:
         return None, frozenset()
-    versions = [state.version, *(v for v, _ in state.weights)]
-    missing = frozenset(v for v in versions if not is_pending(v) and v not in snap.versions)
+    versions = state.versions()
+    missing = frozenset(
+        VersionConfig(v, alias) for v in versions if isinstance(v, str) and v not in snap.versions
+    )
     if missing:
         return None, missing
-    configs = [_config_of(v, snap, publishes) for v in versions]
+    configs = [_config_of(v, snap) for v in versions]
     if any(c is None for c in configs):
         return None, frozenset()  # existence is reported by resolve()
     roles = {c.role for c in configs if c}
@@ -163,7 +83,7 @@ def _split_problem(
             Problem(
                 "incompatible_split",
                 f"alias {alias} of {fn.name} would split traffic between versions "
-                f"{' and '.join(versions)}, which have different {what}; Lambda rejects that",
+                f"{' and '.join(AliasState(v).label() for v in versions)}, which have different {what}; Lambda rejects that",
                 alias=alias,
             ),
             frozenset(),
@@ -197,7 +117,7 @@ def _rollout_decision(
 
 def _without_marker(desired: AliasState, live: LiveAlias) -> AliasState:
     """A rollout marker left in the description goes, even where it is not managed."""
-    user_text, marker = parse(live.description)
+    user_text, marker = split_rollout(live.description)
     if marker is None or desired.description is not None:
         return desired
     return replace(desired, description=user_text)
@@ -218,10 +138,10 @@ def plan_function(
         problem = Problem(
             "function_missing", f"function {fn.function} does not exist in {fn.region}"
         )
-        return FunctionPlan(fn=fn, problems=(problem,))
+        return FunctionPlan(fn=fn, problems=(problem,), spec=spec)
 
     problems: list[Problem] = []
-    needs: set[str] = set()
+    needs: set[ReadRequest] = set()
     publishes: dict[str, PublishVersion] = {}
     first: list[Action] = []
     alias_actions: list[Action] = []
@@ -230,8 +150,8 @@ def plan_function(
     rollouts: list[RolloutView] = []
     for spec_alias in spec.aliases:
         try:
-            desired, wanted_publishes = _desired_state(spec_alias, fn, snap)
-        except _Unresolved as unresolved:
+            desired, wanted_publishes = desired_state(spec_alias, fn, snap)
+        except Unresolved as unresolved:
             needs.update(unresolved.needs)
             if unresolved.problem:
                 p = unresolved.problem
@@ -240,6 +160,7 @@ def plan_function(
                 )
             continue
         live = snap.aliases.get(spec_alias.name)
+        notes.extend(_foreign_marker(spec_alias.name, live))
         # Rollout logic sees the description without the provisioned-concurrency marker.
         view = None if live is None else without_marker(live)
         want_provisioned = spec_alias.provisioned_concurrency is not None
@@ -266,9 +187,7 @@ def plan_function(
             desired = with_ownership(_without_marker(desired, view), live, want_provisioned)
             action = _update(fn, spec_alias.name, live, desired, None)
         if action is not None:
-            split_problem, missing = _split_problem(
-                desired, spec_alias.name, fn, snap, wanted_publishes
-            )
+            split_problem, missing = _split_problem(desired, spec_alias.name, fn, snap)
             needs.update(missing)
             if split_problem:
                 problems.append(split_problem)
@@ -322,6 +241,7 @@ def plan_function(
         problems=tuple(problems),
         notes=tuple(notes),
         needs=frozenset(needs),
+        spec=spec,
         recorded_aliases=recorded,
         recorded_latest_revision=latest_revision,
         rollouts=tuple(rollouts),
@@ -349,6 +269,25 @@ def _update(
 
 def _refers_to(state: AliasState, publish: PublishVersion) -> bool:
     """Whether ``state`` needs ``publish`` first (its traffic or its rollout marker)."""
-    pending = pending_version(publish.code_sha256)
-    versions = (state.version, *(v for v, _ in state.weights))
-    return pending in versions or pending in (state.description or "")
+    marker = split_rollout(state.description or "")[1]
+    pending = publish.pending()
+    return pending in state.versions() or (
+        marker is not None and pending in (marker.source, marker.target)
+    )
+
+
+def _foreign_marker(alias: str, live: LiveAlias | None) -> list[Note]:
+    """A damaged or foreign "[reconciler:...]" in a description is the user's text."""
+    if live is None:
+        return []
+    foreign = parse_description(live.description).foreign
+    if foreign is None:
+        return []
+    return [
+        Note(
+            f"alias {alias}: its description ends in {foreign[:80]!r}, which is not a marker "
+            "this tool writes (damaged or foreign); treated as the user's text",
+            alias=alias,
+            kind="description_marker_foreign",
+        )
+    ]

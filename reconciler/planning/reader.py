@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from reconciler.aws.gateway import LambdaGateway
 from reconciler.aws.live import (
@@ -29,8 +30,6 @@ from reconciler.aws.live import (
     ProvisionedConfig,
     VersionInfo,
 )
-from reconciler.features.lifecycle import NEED_REFERENCES, NEED_VERSIONS
-from reconciler.features.provisioned import NEED_CONFIGS, split_marker
 from reconciler.features.rollout.strategy import RolloutPolicy
 from reconciler.manifest.model import (
     LATEST,
@@ -39,7 +38,17 @@ from reconciler.manifest.model import (
     PinnedVersion,
     VersionRef,
 )
-from reconciler.planning.actions import FunctionPlan, FunctionRef
+from reconciler.plan import FunctionPlan, FunctionRef, Problem
+from reconciler.plan.description import split_provisioned
+from reconciler.plan.requests import (
+    AlarmStates,
+    AllVersions,
+    ContentHash,
+    ProvisionedConfigs,
+    ReadRequest,
+    VersionConfig,
+    VersionReferences,
+)
 from reconciler.planning.planner import plan_function
 
 log = logging.getLogger("reconciler.planning.reader")
@@ -48,9 +57,6 @@ log = logging.getLogger("reconciler.planning.reader")
 # configurations a rollout's split must compare, then version-collection
 # references (event source mappings, URLs, provisioned concurrency).
 _MAX_ROUNDS = 5
-_ALARM = "alarm:"
-# Needs that are not a version's configuration.
-_NOT_VERSIONS = ("sha256:", _ALARM, NEED_CONFIGS, NEED_VERSIONS, NEED_REFERENCES)
 
 
 def _refs_by_alias(spec: FunctionSpec) -> list[tuple[str, VersionRef, bool]]:
@@ -99,50 +105,60 @@ class _Reader:
             mappings = self.gw.list_event_source_mappings(self.fn.function)
             self.attachments = (*mappings, *self.gw.list_function_urls(self.fn.function))
 
-    def fetch(self, needs: frozenset[str]) -> None:
+    def fetch(self, needs: frozenset[ReadRequest], content: dict[str, ContentResolution]) -> None:
         """Read what the planner asked for."""
-        self.read_alarms(sorted(n[len(_ALARM) :] for n in needs if n.startswith(_ALARM)))
-        if NEED_VERSIONS in needs:
+        self.read_alarms(sorted({n.name for n in needs if isinstance(n, AlarmStates)}))
+        if any(isinstance(n, AllVersions | ContentHash) for n in needs):
             self.all_versions()
-        if NEED_CONFIGS in needs or NEED_REFERENCES in needs:
+        if any(isinstance(n, ProvisionedConfigs | VersionReferences) for n in needs):
             self.read_provisioned()
-        if NEED_REFERENCES in needs:
+        if any(isinstance(n, VersionReferences) for n in needs):
             self.read_attachments()
-        for need in sorted(needs):
-            if not need.startswith(_NOT_VERSIONS):
-                self.version(need)
+        for sha in sorted({n.code_sha256 for n in needs if isinstance(n, ContentHash)}):
+            known = content.get(sha)
+            content[sha] = self.highest_with(sha, known.serving if known else frozenset())
+        for version in sorted({n.version for n in needs if isinstance(n, VersionConfig)}):
+            self.version(version)
 
     def all_versions(self) -> list[VersionInfo]:
         if self._listed is None:
             self._listed = self.gw.list_versions(self.fn.function) or []
         return self._listed
 
-    def resolve_content(self, ref: ContentVersion, candidates: set[str]) -> ContentResolution:
+    def resolve_content(self, ref: ContentVersion, places: list[set[str]]) -> ContentResolution:
+        """Check the versions aliases serve now (``places``: per alias referring
+        to the hash, what it serves there); when some alias serves none with
+        the hash, find the highest published one too."""
         sha = ref.code_sha256
-        # 1. The version its alias serves now: one call when already in sync.
         listed = {v.version: v for v in self._listed or ()}
-        for version in sorted(candidates, key=int, reverse=True):
+        serving = set()
+        for version in sorted(set().union(*places), key=int, reverse=True):
             # Already listed for version collection: no call needed.
             info = listed.get(version) if self._listed is not None else self.version(version)
             if info is not None and info.code_sha256 == sha:
-                return ContentResolution(sha, version=version)
-        # 2. The highest published version with that hash (paged, 50 a page).
+                serving.add(version)
+        if all(place & serving for place in places):
+            return ContentResolution(sha, serving=frozenset(serving))
+        return self.highest_with(sha, frozenset(serving))
+
+    def highest_with(self, sha: str, serving: frozenset[str]) -> ContentResolution:
+        # The highest published version with that hash (paged, 50 a page).
         matching = [
             int(v.version)
             for v in self.all_versions()
-            if v.version != LATEST and v.code_sha256 == sha
+            if v.version != LATEST and v.version.isdigit() and v.code_sha256 == sha
         ]
         if matching:
-            return ContentResolution(sha, version=str(max(matching)))
-        # 3. $LATEST, once any update in progress has settled: publish it.
+            return ContentResolution(sha, version=str(max(matching)), serving=serving)
+        # $LATEST, once any update in progress has settled: publish it.
         latest = self.gw.get_version(self.fn.function, LATEST)
         if latest is not None and latest.last_update_status == "InProgress":
             log.info("%s: $LATEST is being updated; waiting before deciding", self.fn.name)
             self.gw.wait_until_updated(self.fn.function)
             latest = self.gw.get_version(self.fn.function, LATEST)
         if latest is not None and latest.code_sha256 == sha:
-            return ContentResolution(sha, publish_from=latest)
-        return ContentResolution(sha)
+            return ContentResolution(sha, publish_from=latest, serving=serving)
+        return ContentResolution(sha, serving=serving)
 
 
 def read_and_plan(
@@ -166,14 +182,20 @@ def read_and_plan(
     content: dict[str, ContentResolution] = {}
     for _alias, ref, _is_weight in _refs_by_alias(spec):
         if isinstance(ref, ContentVersion) and ref.code_sha256 not in content:
-            candidates: set[str] = set()
+            places: list[set[str]] = []  # what each alias referring to the hash serves there
             for other_alias, other_ref, other_weight in _refs_by_alias(spec):
-                if other_ref != ref or other_alias not in live:
+                if getattr(other_ref, "code_sha256", None) != ref.code_sha256:
                     continue
-                current = live[other_alias]
-                candidates |= {v for v, _ in current.weights} if other_weight else {current.version}
-            candidates.discard(LATEST)
-            content[ref.code_sha256] = reader.resolve_content(ref, candidates)
+                current = live.get(other_alias)
+                served_there = (
+                    set()
+                    if current is None
+                    else {v for v, _ in current.weights}
+                    if other_weight
+                    else {current.version}
+                )
+                places.append(served_there - {LATEST})
+            content[ref.code_sha256] = reader.resolve_content(ref, places)
         elif (
             isinstance(ref, PinnedVersion)
             and str(ref.number) not in served
@@ -184,17 +206,35 @@ def read_and_plan(
 
     managed = [live[a.name] for a in spec.aliases if a.name in live]
     if any(a.provisioned_concurrency is not None for a in spec.aliases) or any(
-        split_marker(a.description)[1] for a in managed
+        split_provisioned(a.description)[1] for a in managed
     ):
         reader.read_provisioned()
 
     plan = plan_function(spec, fn, _snapshot(live, reader, content, read_at), policy)
     rounds = 1
     while plan.needs and rounds < _MAX_ROUNDS:
-        reader.fetch(plan.needs)
+        reader.fetch(plan.needs, content)
         plan = plan_function(spec, fn, _snapshot(live, reader, content, read_at), policy)
         rounds += 1
+    if plan.needs:
+        # Never silence: an alias left without a decision is a planning problem.
+        return replace(
+            plan, actions=(), needs=frozenset(), problems=(*plan.problems, *_unread(plan))
+        )
     return plan
+
+
+def _unread(plan: FunctionPlan) -> list[Problem]:
+    return [
+        Problem(
+            "planning_incomplete",
+            f"{'alias ' + need.alias if need.alias else plan.fn.name}: still needed "
+            f"{need.describe()} after {_MAX_ROUNDS} rounds of reads; nothing is planned for "
+            "this function. This is a bug: please report it with --verbose output",
+            need.alias,
+        )
+        for need in sorted(plan.needs, key=repr)
+    ]
 
 
 def _snapshot(

@@ -12,27 +12,30 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler import __version__
-from reconciler.applying.executor import FunctionOutcome
 from reconciler.manifest.model import ManifestSet
-from reconciler.planning.actions import (
+from reconciler.plan import (
     HOLD_KINDS,
     SUMMARY_KEYS,
     Action,
-    AliasState,
-    CreateAlias,
-    DeleteAlias,
-    DeleteProvisionedConcurrency,
-    DeleteVersion,
+    FunctionOutcome,
     FunctionPlan,
     FunctionRef,
     Plan,
     Problem,
-    PublishVersion,
-    PutProvisionedConcurrency,
-    RolloutInfo,
-    UpdateAlias,
-    is_pending,
+    change_doc,
+    kind_of,
+    state_doc,
 )
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Doc",
+    "apply_doc",
+    "change_doc",
+    "failure_doc",
+    "plan_doc",
+    "state_doc",
+]
 
 FORMAT_VERSION = 1
 Doc = dict[str, Any]
@@ -42,100 +45,11 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def state_doc(state: AliasState | None) -> dict[str, Any] | None:
-    if state is None:
-        return None
-    pending = is_pending(state.version)
-    return {
-        "version": None if pending else state.version,
-        "weights": {("new" if is_pending(v) else v): w for v, w in state.weights},
-        "description": state.description,
-        "version_label": state.label(),
-        "weights_label": state.weights_text(),
-        "pending_version": state.version if pending else None,
-        "pending_weights": [v for v, _ in state.weights if is_pending(v)],
-    }
-
-
 def _fn_fields(fn: FunctionRef) -> dict[str, Any]:
-    return {
-        "function": fn.name,
-        "function_id": fn.function,
-        "region": fn.region,
-        "account": fn.account,
-    }
+    return fn.fields()
 
 
-def rollout_doc(info: RolloutInfo) -> Doc:
-    """The ``rollout`` object of a change: what the update does for a rollout."""
-    return {
-        "phase": info.phase,
-        "step": info.step,
-        "steps": info.steps,
-        "from": info.source,
-        "target": None if is_pending(info.target) else info.target,
-        "pending_target": info.target if is_pending(info.target) else None,
-        "target_label": info.target_label or info.target,
-        "weight": info.weight,
-        "reason": info.reason or None,
-    }
-
-
-def change_doc(action: Action) -> Doc:
-    doc: Doc = {"action": action.action, **_fn_fields(action.fn), "alias": action.alias}
-    doc["before"] = None
-    doc["after"] = None
-    doc["fields"] = []
-    doc["traffic_shift"] = False
-    doc["summary"] = action.describe()
-    if isinstance(action, PublishVersion):
-        doc["after"] = {
-            "version": None,
-            "code_sha256": action.code_sha256,
-            "description": action.description,
-        }
-        doc["code_sha256"] = action.code_sha256
-        doc["latest_revision_id"] = action.latest_revision_id
-        doc["ref_name"] = action.ref_name
-    elif isinstance(action, CreateAlias):
-        doc["after"] = state_doc(action.after)
-        doc["traffic_shift"] = True
-    elif isinstance(action, UpdateAlias):
-        doc["before"] = state_doc(action.before)
-        doc["after"] = state_doc(action.after)
-        doc["fields"] = list(action.fields)
-        doc["traffic_shift"] = action.traffic_shift
-        doc["revision_id"] = action.revision_id
-        if action.rollout is not None:
-            doc["rollout"] = rollout_doc(action.rollout)
-        if action.provisioned is not None:
-            doc["provisioned_concurrency"] = {
-                "before": action.provisioned,
-                "after": action.provisioned,
-            }
-    elif isinstance(action, DeleteAlias):
-        doc["before"] = state_doc(action.before)
-        doc["traffic_shift"] = True
-        doc["revision_id"] = action.revision_id
-    elif isinstance(action, DeleteVersion):
-        doc["version"] = action.version
-        doc["keep_last"] = action.keep_last
-    elif isinstance(action, PutProvisionedConcurrency):
-        doc["provisioned_concurrency"] = {
-            "before": action.before,
-            "after": action.after,
-            "failed": action.failed,
-        }
-    elif isinstance(action, DeleteProvisionedConcurrency):
-        doc["provisioned_concurrency"] = {
-            "before": action.before,
-            "after": None,
-            "why": action.why,
-        }
-    return doc
-
-
-def _error(fn: FunctionRef | None, problem: Problem) -> Doc:
+def error_doc(fn: FunctionRef | None, problem: Problem) -> Doc:
     return {
         "function": fn.name if fn else None,
         "region": fn.region if fn else None,
@@ -153,7 +67,7 @@ def _manifests(manifests: ManifestSet | None, paths: Sequence[str]) -> Doc:
     }
 
 
-def _base(
+def base_doc(
     kind: str, manifests: ManifestSet | None, paths: Sequence[str], target: Doc | None
 ) -> Doc:
     return {
@@ -182,7 +96,7 @@ def _recorded(fp: FunctionPlan) -> Doc:
 def plan_doc(
     plan: Plan, manifests: ManifestSet | None, paths: Sequence[str], target: Doc | None = None
 ) -> Doc:
-    doc = _base("plan", manifests, paths, target)
+    doc = base_doc("plan", manifests, paths, target)
     counts = plan.counts()
     doc["has_changes"] = bool(plan.actions)
     doc["summary"] = counts
@@ -204,7 +118,7 @@ def plan_doc(
         for f in plan.functions
         for n in f.notes
     ]
-    doc["errors"] = [_error(fn, p) for fn, p in plan.all_problems]
+    doc["errors"] = [error_doc(fn, p) for fn, p in plan.all_problems]
     doc["functions"] = [
         {
             **_fn_fields(f.fn),
@@ -304,17 +218,15 @@ def _holds(plan_document: Doc, functions: list[Doc]) -> list[Doc]:
 
 
 def _ident(action: Action) -> str:
-    """What tells apart two changes of one kind on one function without an alias."""
-    if isinstance(action, PublishVersion):
-        return action.code_sha256
-    return action.version if isinstance(action, DeleteVersion) else ""
+    """What tells apart two changes of one kind on one function and alias."""
+    return kind_of(action).ident(action)
 
 
 def failure_doc(
     kind: str, reason: str, messages: Sequence[str], paths: Sequence[str], target: Doc | None = None
 ) -> Doc:
     """A document for a run that stopped before it had a plan."""
-    doc = _base(kind, None, paths, target)
+    doc = base_doc(kind, None, paths, target)
     doc["failure_reason"] = reason
     doc["errors"] = [
         {"function": None, "region": None, "alias": None, "kind": reason, "message": m}

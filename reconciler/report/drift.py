@@ -18,24 +18,10 @@ only: nothing differs from git.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from reconciler.features.provisioned import split_marker
 from reconciler.manifest.model import ManifestSet
-from reconciler.planning.actions import (
-    Action,
-    CreateAlias,
-    DeleteAlias,
-    DeleteProvisionedConcurrency,
-    DeleteVersion,
-    FunctionPlan,
-    Note,
-    Plan,
-    PublishVersion,
-    PutProvisionedConcurrency,
-    UpdateAlias,
-)
-from reconciler.report.documents import Doc, _base, _error, state_doc
+from reconciler.plan import Action, FunctionPlan, Note, Plan, kind_of
+from reconciler.report.documents import Doc, base_doc, error_doc
 
 # Problems that are a difference from git, not a failure to look.
 DRIFT_PROBLEMS = {"pinned_version_missing"}
@@ -45,122 +31,24 @@ _DRIFT_NOTES = {
     "rollout_failed": "rollout_failed",
     "rollout_interrupted": "rollout_interrupted",
     "rollout_blocked": "version_differs",
+    "rollout_marker_invalid": "rollout_marker_invalid",
 }
 # Notes about how apply will act, not about what differs.
 _SILENT_NOTES = {"rollout", "deferred"}
 
-_FIELD_KINDS = {
-    "version": "version_differs",
-    "weights": "weights_differ",
-    "description": "description_differs",
-}
-
-
-def _item(action: Action, kind: str, expected: Any, actual: Any, message: str) -> Doc:
-    return {
-        "function": action.fn.name,
-        "region": action.fn.region,
-        "account": action.fn.account,
-        "alias": action.alias,
-        "kind": kind,
-        "expected": expected,
-        "actual": actual,
-        "message": message,
-    }
-
 
 def drift_items(action: Action) -> list[Doc]:
-    where = f"{action.fn.name}:{action.alias}" if action.alias else action.fn.name
-    if isinstance(action, PublishVersion):
-        return [
-            _item(
-                action,
-                "version_unpublished",
-                action.code_sha256,
-                None,
-                f"{where}: no published version has code_sha256 {action.code_sha256[:12]}… "
-                f"({action.ref_name}); $LATEST has it, unpublished",
-            )
-        ]
-    if isinstance(action, CreateAlias):
-        return [
-            _item(
-                action, "alias_missing", state_doc(action.after), None, f"{where}: alias is missing"
-            )
-        ]
-    if isinstance(action, DeleteAlias):
-        return [
-            _item(
-                action,
-                "unmanaged_alias",
-                None,
-                state_doc(action.before),
-                f"{where}: alias exists but is not in the manifest (prune: true)",
-            )
-        ]
-    if isinstance(action, DeleteVersion):
-        return []  # reported per function as pending_version_deletion (information)
-    if isinstance(action, PutProvisionedConcurrency | DeleteProvisionedConcurrency):
-        return [_provisioned_item(action, where)]
-    assert isinstance(action, UpdateAlias)
-    if action.rollout is not None:
-        return _rollout_items(action, where)
-    items = []
-    for field in action.fields:
-        if field == "description" and _marker_only(action):
-            continue
-        before, after = action.before, action.after
-        expected: Any
-        actual: Any
-        if field == "version":
-            expected, actual = after.label(), before.version
-            text = f"serves version {before.version}, manifest says {after.label()}"
-        elif field == "weights":
-            expected, actual = state_doc(after)["weights"], state_doc(before)["weights"]  # type: ignore[index]
-            text = f"weights are {before.weights_text()}, manifest says {after.weights_text()}"
-        else:
-            expected, actual = after.description, before.description
-            text = f'description is "{before.description}", manifest says "{after.description}"'
-        items.append(_item(action, _FIELD_KINDS[field], expected, actual, f"{where}: {text}"))
+    """The drift this planned change stands for (its kind decides)."""
+    items: list[Doc] = kind_of(action).drift(action)
     return items
 
 
-def _marker_only(action: UpdateAlias) -> bool:
-    """Whether the description changes only by the provisioned-concurrency marker."""
-    before = split_marker(action.before.description or "")[0]
-    return before == split_marker(action.after.description or "")[0]
-
-
-def _provisioned_item(
-    action: PutProvisionedConcurrency | DeleteProvisionedConcurrency, where: str
-) -> Doc:
-    if isinstance(action, DeleteProvisionedConcurrency):
-        why = (
-            "the manifest gives the alias weights, which Lambda forbids with it"
-            if action.why == "weights"
-            else "the manifest no longer sets it"
-        )
-        text = f"provisioned concurrency is {action.before}, {why}"
-        return _item(
-            action, "provisioned_concurrency_differs", None, action.before, f"{where}: {text}"
-        )
-    if action.before is None:
-        text = f"no provisioned concurrency, manifest says {action.after}"
-    elif action.failed:
-        text = f"provisioned concurrency {action.before} FAILED ({action.failed})"
-    else:
-        text = f"provisioned concurrency is {action.before}, manifest says {action.after}"
-    actual: Any = f"FAILED: {action.failed}" if action.failed else action.before
-    return _item(
-        action, "provisioned_concurrency_differs", action.after, actual, f"{where}: {text}"
-    )
-
-
 def _pending_deletion(fp: FunctionPlan) -> list[Doc]:
-    versions = [a.version for a in fp.actions if isinstance(a, DeleteVersion)]
-    if not versions:
+    deletes = [a for a in fp.actions if a.deleted_version() is not None]
+    if not deletes:
         return []
-    keep = next(a.keep_last for a in fp.actions if isinstance(a, DeleteVersion))
+    versions = [str(a.deleted_version()) for a in deletes]
+    keep = getattr(deletes[0], "keep_last", 0)
     return [
         {
             "function": fp.fn.name,
@@ -176,43 +64,8 @@ def _pending_deletion(fp: FunctionPlan) -> list[Doc]:
     ]
 
 
-def _rollout_items(action: UpdateAlias, where: str) -> list[Doc]:
-    info = action.rollout
-    assert info is not None
-    if info.phase != "start":
-        # In flight: reported as converging; a rollback by its rollout_failed note.
-        return []
-    label = info.target_label or info.target
-    starts = f" (apply starts it: {info.text()})"
-    return [
-        _item(
-            action,
-            "version_differs",
-            label,
-            info.source,
-            f"{where}: serves version {info.source}, manifest says {label}{starts}",
-        )
-    ]
-
-
 def _converging(fp: FunctionPlan) -> list[Doc]:
-    found = []
-    for action in fp.actions:
-        if not isinstance(action, UpdateAlias) or action.rollout is None:
-            continue
-        if action.rollout.phase in ("start", "rollback"):
-            continue
-        where = f"{action.fn.name}:{action.alias}"
-        found.append(
-            _item(
-                action,
-                "converging",
-                action.rollout.target_label or action.rollout.target,
-                action.before.version,
-                f"{where}: rollout in flight; the next apply does: {action.rollout.text()}",
-            )
-        )
-    return found
+    return [item for a in fp.actions for item in kind_of(a).info(a)]
 
 
 def _note_item(fp: FunctionPlan, note: Note, kind: str) -> Doc:
@@ -231,7 +84,7 @@ def _note_item(fp: FunctionPlan, note: Note, kind: str) -> Doc:
 def drift_doc(
     plan: Plan, manifests: ManifestSet | None, paths: Sequence[str], target: Doc | None = None
 ) -> Doc:
-    doc = _base("drift", manifests, paths, target)
+    doc = base_doc("drift", manifests, paths, target)
     drift: list[Doc] = [item for a in plan.actions for item in drift_items(a)]
     errors: list[Doc] = []
     for fn, problem in plan.all_problems:
@@ -249,7 +102,7 @@ def drift_doc(
                 }
             )
         else:
-            errors.append(_error(fn, problem))
+            errors.append(error_doc(fn, problem))
     info: list[Doc] = []
     for f in plan.functions:
         for n in f.notes:

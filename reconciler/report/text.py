@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from reconciler.planning.actions import HOLD_KINDS
+from reconciler.plan import HOLD_KINDS
 
 Doc = dict[str, Any]
 

@@ -10,40 +10,26 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reconciler.planning.actions import (
-    Action,
-    FunctionPlan,
-    Note,
-    PublishVersion,
-    UpdateAlias,
-    pending_version,
-)
+from reconciler.plan import Action, FunctionPlan, Note
+from reconciler.plan.pending import PendingVersion
 
 # Rollout phases a scheduled run may carry out.
 IN_FLIGHT_PHASES = frozenset({"step", "promote", "rollback", "reset", "clear"})
 
 
 def is_in_flight(action: Action) -> bool:
-    return (
-        isinstance(action, UpdateAlias)
-        and action.rollout is not None
-        and action.rollout.phase in IN_FLIGHT_PHASES
-    )
+    info = action.rollout_info()
+    return info is not None and info.phase in IN_FLIGHT_PHASES
 
 
 def rollouts_only(plan: FunctionPlan) -> FunctionPlan:
     kept = [a for a in plan.actions if is_in_flight(a)]
     # A kept action may point at (or record in its marker) a version to publish.
-    texts = [
-        " ".join((a.after.version, *(w for w, _ in a.after.weights), a.after.description or ""))
-        for a in kept
-        if isinstance(a, UpdateAlias)
-    ]
     publishes = [
         a
         for a in plan.actions
-        if isinstance(a, PublishVersion)
-        and any(pending_version(a.code_sha256) in text for text in texts)
+        if (sha := a.publishes()) is not None
+        and any(k.refers_to(PendingVersion(sha)) for k in kept)
     ]
     left = len(plan.actions) - len(kept) - len(publishes)
     notes = list(plan.notes)

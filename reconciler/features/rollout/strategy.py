@@ -11,7 +11,7 @@ reset (the manifest names another target: back to A, then toward it), or
 clear (B already serves everything; only the marker goes).
 
 The state that survives between runs is the marker in the alias description
-(see :mod:`reconciler.features.rollout.marker`), written by the same ``UpdateAlias``
+(see :mod:`reconciler.plan.description`), written by the same ``UpdateAlias``
 that moves the traffic, so both change together under one ``RevisionId``.
 Each run takes at most one step, so apply never sleeps: a scheduled run
 (``apply --rollouts-only``) moves rollouts along.
@@ -23,20 +23,24 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from reconciler.aws import weights
 from reconciler.aws.live import AlarmState, LiveAlias
-from reconciler.features.rollout.marker import Marker, compose, parse
 from reconciler.manifest.model import LATEST, Rollout
-from reconciler.planning.actions import (
+from reconciler.plan import (
     AliasState,
     Note,
     Problem,
     RolloutInfo,
     RolloutView,
+    Version,
     format_weight,
 )
+from reconciler.plan.description import Marker, compose
+from reconciler.plan.description import split_rollout as parse
+from reconciler.plan.requests import AlarmStates, ReadRequest
 
-# Weights read back from AWS may carry float noise.
-_SAME_WEIGHT = 1e-6
+# A marker dated further ahead than this is not ours to obey (a skewed clock, or a hand edit).
+FUTURE_TOLERANCE = 300
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ class Situation:
 
     alias: str
     spec: Rollout
-    target: str  # B, resolved (maybe a version still to be published)
+    target: Version  # B, resolved (maybe a version still to be published)
     target_label: str
     description: str | None  # the manifest's; None: not managed
     live: LiveAlias
@@ -73,22 +77,41 @@ class Decision:
     info: RolloutInfo | None = None
     notes: tuple[Note, ...] = ()
     problem: Problem | None = None
-    needs: frozenset[str] = frozenset()
+    needs: frozenset[ReadRequest] = frozenset()
     view: RolloutView | None = None
 
 
 def when(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A time for messages; total (a marker's time comes from anyone's edit)."""
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return f"{seconds:.0f} (Unix seconds, out of range)"
 
 
 def decide(s: Situation) -> Decision:
     user_text, marker = parse(s.live.description)
     kept = s.description if s.description is not None else user_text
+    if marker is not None and marker.at > s.now + FUTURE_TOLERANCE:
+        return _from_the_future(s, marker)
     if marker is not None and marker.kind == "failed":
         return _after_failure(s, marker, kept)
     if marker is not None:
         return _in_flight(s, marker, kept)
     return _idle(s, kept, None)
+
+
+def _from_the_future(s: Situation, marker: Marker) -> Decision:
+    note = Note(
+        f"{s.alias}: its rollout marker is dated {when(marker.at)}, more than "
+        f"{FUTURE_TOLERANCE // 60} minutes after this run's clock ({when(s.now)}); the rollout "
+        "is held, not advanced. Check the runner's clock, or remove the marker from the "
+        "alias description if it was written by hand",
+        s.alias,
+        kind="rollout_marker_invalid",
+    )
+    view = _view(s, "interrupted", marker=marker, message=note.message, read=False)
+    return Decision(notes=(note,), view=view)
 
 
 # -- no rollout in flight ---------------------------------------------------
@@ -215,7 +238,7 @@ def _in_flight(s: Situation, marker: Marker, kept: str) -> Decision:
         view = _view(s, "in_progress", marker=marker, next_at=due, message=note.message)
         return Decision(notes=(note,), view=view)
     current = _current_weight(live) if marker.step >= 1 else 0.0
-    upcoming = [i for i, w in enumerate(steps) if w > current + _SAME_WEIGHT]
+    upcoming = [i for i, w in enumerate(steps) if w > current and not weights.close(w, current)]
     if upcoming:
         index = upcoming[0]
         new = Marker("rollout", marker.source, s.target, int(s.now), index + 1, len(steps))
@@ -256,7 +279,7 @@ def _as_left(s: Situation, marker: Marker) -> bool:
     weight = live.weights[0][1]
     steps = s.spec.steps
     if marker.target == s.target and marker.steps == len(steps) and marker.step <= len(steps):
-        return abs(weight - steps[marker.step - 1]) <= _SAME_WEIGHT
+        return weights.close(weight, steps[marker.step - 1])
     return weight > 0  # the manifest changed since: any split the rollout made
 
 
@@ -318,7 +341,7 @@ def _alarm_gate(s: Situation) -> Decision | None:
     names = s.spec.alarms
     if not names or s.policy.ignore_alarms:
         return None
-    unread = frozenset(f"alarm:{n}" for n in names if n not in s.alarms)
+    unread = frozenset(AlarmStates(n, s.alias) for n in names if n not in s.alarms)
     if unread:
         return Decision(needs=unread)
     missing = [n for n in names if s.alarms[n] is None]
@@ -352,7 +375,7 @@ def _read(s: Situation) -> list[tuple[str, str]]:
 
 
 # -- helpers ------------------------------------------------------------------
-def _split(source: str, target: str, weight: float, description: str, label: str) -> AliasState:
+def _split(source: str, target: Version, weight: float, description: str, label: str) -> AliasState:
     return AliasState(
         source,
         ((target, weight),),

@@ -1,0 +1,1 @@
+"""One module per family of action kinds; :mod:`reconciler.plan.registry` lists them."""
