@@ -49,13 +49,15 @@ class CircuitBreaker:
         with self._lock:
             self._failing_since = None
 
-    def connect_failed(self, error: AwsEnvironmentError) -> bool:
-        """Record a failure to connect; True when the breaker is (now) open."""
+    def connect_failed(self, error: AwsEnvironmentError, retry_in: float = 0.0) -> bool:
+        """Record a failure to connect; True when the breaker is (now) open:
+        connecting has failed for ``window`` seconds, or would have by the time
+        a retry ``retry_in`` seconds away could run."""
         with self._lock:
             now = self._clock()
             if self._failing_since is None:
                 self._failing_since = now
-            if self._error is None and now - self._failing_since >= self.window:
+            if self._error is None and now + retry_in - self._failing_since >= self.window:
                 self._error = error
             return self._error is not None
 

@@ -67,6 +67,28 @@ CREDENTIALS_TODO = (
 ENDPOINT_TODO = "check --endpoint-url / AWS_ENDPOINT_URL, the network and any proxy"
 
 
+def connect_failure(exc: BaseException) -> str:
+    """Why nothing answered, in the user's words (botocore's text only names the URL)."""
+    if isinstance(exc, botocore.exceptions.ConnectTimeoutError):
+        return "timed out connecting"
+    kwargs = getattr(exc, "kwargs", {}) or {}
+    detail = str(kwargs.get("error") or exc)
+    lowered = detail.lower()
+    if "refused" in lowered:
+        return "connection refused"
+    if any(
+        hint in lowered
+        for hint in (
+            "name or service not known",
+            "nodename nor servname",
+            "name resolution",
+            "getaddrinfo",
+        )
+    ):
+        return "DNS lookup of the endpoint's host failed"
+    return detail
+
+
 class NotFound(Exception):
     """Internal: the resource does not exist (mapped to None by callers)."""
 
@@ -151,13 +173,13 @@ class Caller:
                 # Refused, DNS failure, connect timeout, proxy: nothing answered.
                 unreachable = self.environment_error(
                     EndpointUnreachableError,
-                    f"cannot connect to AWS {self.service}: {exc}",
+                    f"cannot connect to AWS {self.service}: {connect_failure(exc)}",
                     ENDPOINT_TODO,
                 )
-                if breaker.connect_failed(unreachable):
-                    breaker.check()
-                last, cause = unreachable, exc
                 delay = policy.backoff(attempt, session.rng)
+                if breaker.connect_failed(unreachable, delay):
+                    raise unreachable from exc
+                last, cause = unreachable, exc
             except botocore.exceptions.HTTPClientError as exc:
                 # Connected, then dropped or timed out reading: a fault worth retrying.
                 last = AwsError(operation, function, f"network error: {exc}", alias=alias)

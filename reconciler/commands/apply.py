@@ -14,6 +14,7 @@ from reconciler.report.documents import Doc, apply_doc, failure_doc, plan_doc
 from reconciler.report.text import render_text
 
 NAME = "apply"
+AWS_OPTIONS = ("region", "endpoint_url")
 HELP = "change live aliases to match the manifests (or a saved plan)"
 
 
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     engine = _common.engine(args)
     plan = engine.make_plan(specs)
     doc = plan_doc(plan, manifests, args.paths, _common.target_doc(args.target))
+    _common.stop_if_unreachable(engine, doc, args.format)
     # --rollouts-only: a rollback must never wait for an unrelated fix; the
     # errors are still reported and the run still exits 1.
     if plan.has_errors and not args.rollouts_only:
@@ -70,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
 def _execute(engine: Engine, plan: Plan, doc: Doc, fmt: str) -> int:
     outcomes = engine.apply(plan)
     result = _common.with_stats(apply_doc(doc, outcomes), engine)
+    _common.stop_if_unreachable(engine, result, fmt)
     _common.emit(result, fmt)
     return 0 if result["success"] else 1
 

@@ -10,6 +10,7 @@ from reconciler.commands import _common
 from reconciler.report.documents import plan_doc
 
 NAME = "plan"
+AWS_OPTIONS = ("region", "endpoint_url")
 HELP = "show what apply would change (reads AWS, changes nothing)"
 
 
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     plan = engine.make_plan(specs)
     doc = plan_doc(plan, manifests, args.paths, _common.target_doc(args.target))
     _common.with_stats(doc, engine)
+    _common.stop_if_unreachable(engine, doc, args.format)
     if args.out and not plan.has_errors:
         Path(args.out).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     _common.emit(doc, args.format)

@@ -20,6 +20,7 @@ from reconciler.planning.actions import AliasState, FunctionPlan, Plan, RolloutV
 from reconciler.report.documents import Doc, _base, _error
 
 NAME = "status"
+AWS_OPTIONS = ("region", "endpoint_url")
 HELP = "show what each alias serves, rollouts in flight and their alarms (reads only)"
 
 # A function's status: the most pressing of its aliases'.
@@ -37,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     refs = {engine.function_ref(s): s for s in specs}
     doc = status_doc(plan, refs, manifests, args.paths, _common.target_doc(args.target))
     _common.with_stats(doc, engine)
+    _common.stop_if_unreachable(engine, doc, args.format)
     if args.format == "json":
         _common.emit(doc, "json")
     else:
