@@ -112,9 +112,15 @@ def load(args: argparse.Namespace, kind: str) -> tuple[ManifestSet, tuple[Functi
         raise
     specs = manifests.functions
     if args.target:
-        from reconciler.manifest.settings import filter_target
+        from reconciler.manifest.settings import filter_target, group_targets
 
         specs = filter_target(specs, args.target, default_region=args.region)
+        if not specs and manifests.functions:
+            names = ", ".join(t.name for t in group_targets(manifests.functions, args.region))
+            raise UsageError(
+                f"--target {args.target} matches no function of the manifests; "
+                f"their targets: {names} (see `reconciler targets`)"
+            )
     return manifests, specs
 
 

@@ -49,6 +49,11 @@ def run(args: argparse.Namespace) -> int:
                 "--retry-rollout, --ignore-alarms and --rollouts-only shape a plan; give them "
                 "to `plan --out`, not to `apply --plan`"
             )
+        if args.target and _common.target_doc(args.target) != saved_target(args.plan_file):
+            raise UsageError(
+                "--target does not match the saved plan's target: a saved plan is applied "
+                "whole or not at all; give --target to `plan --out` instead"
+            )
         return _apply_saved(args)
     manifests, specs = _common.load(args, "apply")
     engine = _common.engine(args)
@@ -67,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
         print("Apply cancelled; nothing was changed.", file=sys.stderr)
         return 1
     return _execute(engine, plan, doc, args.format)
+
+
+def saved_target(path: str) -> object:
+    """The target a saved plan was made for (None: all functions)."""
+    return read_plan_file(path).get("target")
 
 
 def _execute(engine: Engine, plan: Plan, doc: Doc, fmt: str) -> int:

@@ -25,6 +25,8 @@ HELP = "show what each alias serves, rollouts in flight and their alarms (reads 
 
 # A function's status: the most pressing of its aliases'.
 _ATTENTION = {"rolling_back", "failed", "interrupted", "blocked"}
+# A function's status, most pressing first: error, attention, rolling_out,
+# differs (apply would change it), ok.
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +83,7 @@ def _aliases(fp: FunctionPlan, spec: FunctionSpec | None) -> list[Doc]:
     views = {v.alias: v for v in fp.rollouts}
     wanted = [a.name for a in spec.aliases] if spec else []
     names = wanted + sorted(n for n in live if n not in wanted)
+    differing = _differing(fp)
     found = []
     for name in names:
         state = live.get(name)
@@ -97,6 +100,7 @@ def _aliases(fp: FunctionPlan, spec: FunctionSpec | None) -> list[Doc]:
                 else None,
                 "rollout": _rollout(view) if view else None,
                 "provisioned_concurrency": _provisioned(fp, name),
+                "differs": name in differing,
             }
         )
     return found
@@ -108,7 +112,15 @@ def _status(fp: FunctionPlan, aliases: list[Doc]) -> str:
     states = {a["rollout"]["state"] for a in aliases if a["rollout"]}
     if states & _ATTENTION:
         return "attention"
-    return "rolling_out" if states & {"in_progress", "pending"} else "ok"
+    if states & {"in_progress", "pending"}:
+        return "rolling_out"
+    # Anything apply would change: live differs from the manifest.
+    return "differs" if fp.actions else "ok"
+
+
+def _differing(fp: FunctionPlan) -> set[str]:
+    """Aliases apply would change (create, repoint, reweigh, delete, ...)."""
+    return {str(alias) for a in fp.actions if (alias := getattr(a, "alias", None))}
 
 
 def status_doc(
@@ -176,6 +188,8 @@ def render_text(doc: Doc) -> str:
         width = max((len(a["alias"]) for a in fn["aliases"]), default=0)
         for alias in fn["aliases"]:
             mark = "" if alias["managed"] else "  (not in the manifest)"
+            if alias.get("differs"):
+                mark += "  (differs from the manifest: see `reconciler plan`)"
             pc = alias.get("provisioned_concurrency")
             if pc:
                 reason = f": {pc['reason']}" if pc.get("reason") else ""
