@@ -1,7 +1,8 @@
 """The command line: parse, dispatch, map errors to exit codes.
 
 Exit codes follow terraform's ``-detailed-exitcode``: 0 success / in sync,
-1 error, 2 changes pending or drift found (where the command documents it).
+1 error (a usage error too: argparse's own 2 would read as "drift found"),
+2 changes pending or drift found (where the command documents it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from reconciler import __version__
 from reconciler.errors import ReconcilerError
@@ -47,6 +49,19 @@ def _load_commands(only: str | None = None) -> list[ModuleType]:
 
 # Global options that take a value, to find the command name in argv.
 _VALUED = {"--region", "--endpoint-url"}
+# Connection options; a command offers those named in its AWS_OPTIONS.
+_AWS_OPTIONS = {"region": "--region", "endpoint_url": "--endpoint-url"}
+# Commands whose --format json promises one document even on failure.
+_DOCUMENT_KINDS = {"plan", "apply", "drift", "status"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error exits 1: exit 2 means only "changes pending"
+    or "drift found", and a typo must not read as drift to a script."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
 
 
 def _selected(argv: Sequence[str]) -> str | None:
@@ -67,17 +82,22 @@ def _selected(argv: Sequence[str]) -> str | None:
     return None
 
 
-def add_global_options(parser: argparse.ArgumentParser) -> None:
-    """Options every command accepts (also after the sub-command name)."""
+def add_global_options(
+    parser: argparse.ArgumentParser, aws: Sequence[str] = tuple(_AWS_OPTIONS)
+) -> None:
+    """Options every command accepts (also after the sub-command name); of the
+    connection options only those in ``aws``."""
     group = parser.add_argument_group("global options")
-    group.add_argument(
-        "--region", default=argparse.SUPPRESS, help="AWS region when a manifest names none"
-    )
-    group.add_argument(
-        "--endpoint-url",
-        default=argparse.SUPPRESS,
-        help="AWS endpoint (AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_LAMBDA also work)",
-    )
+    if "region" in aws:
+        group.add_argument(
+            "--region", default=argparse.SUPPRESS, help="AWS region when a manifest names none"
+        )
+    if "endpoint_url" in aws:
+        group.add_argument(
+            "--endpoint-url",
+            default=argparse.SUPPRESS,
+            help="AWS endpoint (AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_LAMBDA also work)",
+        )
     group.add_argument(
         "-v", "--verbose", action="count", default=argparse.SUPPRESS, help="more logs on stderr"
     )
@@ -91,7 +111,7 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="reconciler",
         description="GitOps reconciler for AWS Lambda versions and aliases.",
     )
@@ -100,9 +120,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _load_commands(only):
         child = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
-        add_global_options(child)
+        aws = tuple(getattr(module, "AWS_OPTIONS", ()))
+        add_global_options(child, aws)
         module.add_arguments(child)
-        child.set_defaults(run=module.run)
+        child.set_defaults(run=module.run, aws_options=aws, parser=child)
     return parser
 
 
@@ -126,6 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_selected(arguments))
     args = parser.parse_args(arguments)
+    # Given before the sub-command, a connection option it does not use is an
+    # error, not silently ignored.
+    for name, flag in _AWS_OPTIONS.items():
+        if hasattr(args, name) and name not in args.aws_options:
+            args.parser.error(f"{args.command} does not use {flag}")
     # Global options may sit before or after the sub-command; fill defaults.
     for name, default in (
         ("region", None),
@@ -140,8 +166,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
         return code
     except ReconcilerError as err:
+        _failure_document(args, err)
         print(f"error: {err}", file=sys.stderr)
+        cause = err.__cause__
+        if args.verbose and cause is not None:
+            print(f"  cause: {type(cause).__name__}: {cause}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _failure_document(args: argparse.Namespace, err: ReconcilerError) -> None:
+    """--format json prints one document even when the run stopped before its
+    command wrote one (credentials, an unreadable saved plan, ...)."""
+    common = sys.modules.get("reconciler.commands._common")
+    if common is None or common.emitted or args.command not in _DOCUMENT_KINDS:
+        return
+    if getattr(args, "format", None) != "json":
+        return
+    from reconciler.report.documents import failure_doc
+
+    paths = getattr(args, "paths", None) or []
+    target = common.target_doc(getattr(args, "target", None))
+    common.emit(failure_doc(args.command, err.reason, [str(err)], paths, target), "json")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from reconciler.applying.executor import execute
 from reconciler.aws.gateway import LambdaGateway, Session, default_region
-from reconciler.errors import AwsError, PlanError, ReconcilerError
+from reconciler.errors import AwsEnvironmentError, AwsError, PlanError, ReconcilerError
 from reconciler.features.rollout.scope import rollouts_only
 from reconciler.features.rollout.strategy import RolloutPolicy
 from reconciler.manifest.model import FunctionSpec, ManifestSet
@@ -73,7 +73,7 @@ class Engine:
             return {}
         try:
             actual = self.session.caller_account(guarded[0].region)
-        except AwsError as err:
+        except (AwsError, AwsEnvironmentError) as err:
             return {
                 r: Problem("account_unknown", f"cannot check the account guard: {err}")
                 for r in guarded

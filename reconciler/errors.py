@@ -3,7 +3,8 @@
 Everything the tool raises on purpose derives from :class:`ReconcilerError`; the
 CLI catches only that base class, prints ``str(err)`` (which says what failed,
 on which resource, and what to do) and exits 1. Anything else is a bug and
-keeps its traceback.
+keeps its traceback. Each class names its ``reason``: the ``failure_reason``
+of the JSON document a failed run prints.
 
 ::
 
@@ -14,6 +15,12 @@ keeps its traceback.
     ├── StalePlanError           a saved plan no longer matches the world
     ├── ApplyError               one or more functions failed to apply
     ├── SandboxError             the local emulator could not start
+    ├── AwsEnvironmentError      AWS cannot be used at all this run (one line, exit 1)
+    │   ├── CredentialsError         no/invalid credentials, unknown profile
+    │   ├── EndpointInvalidError     the endpoint URL is not a URL
+    │   ├── EndpointUnreachableError refused, DNS failure, connect timeout
+    │   ├── EndpointTlsError         TLS handshake or certificate failure
+    │   └── EndpointNotLambdaError   the endpoint answered, but not like Lambda
     └── AwsError                 an AWS call failed (function/alias + cause kept)
         ├── ThrottledError           429 TooManyRequestsException, retries spent
         ├── ConflictError            409 ResourceConflictException
@@ -32,6 +39,8 @@ class ReconcilerError(Exception):
     """Base of every error the tool raises on purpose."""
 
     hint: str = ""
+    # The JSON document's `failure_reason` when this error ends a run.
+    reason: str = "error"
 
     def __str__(self) -> str:
         text = super().__str__()
@@ -40,6 +49,8 @@ class ReconcilerError(Exception):
 
 class UsageError(ReconcilerError):
     """The command line or a settings file asks for something impossible."""
+
+    reason = "usage"
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,7 @@ class ManifestError(ReconcilerError):
     """The manifests are invalid; nothing was sent to AWS."""
 
     hint = "fix the manifests (run `reconciler validate`) and try again"
+    reason = "invalid-manifest"
 
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         self.diagnostics = tuple(diagnostics)
@@ -70,6 +82,7 @@ class PlanError(ReconcilerError):
     """Problems found while planning; apply mutates nothing when any exist."""
 
     hint = "fix the manifests or the live functions; nothing was changed"
+    reason = "plan-error"
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
@@ -81,6 +94,7 @@ class StalePlanError(ReconcilerError):
     """A saved plan does not match the manifests or live state any more."""
 
     hint = "run `reconciler plan --out` again, review it, and apply the new plan"
+    reason = "plan-stale"
 
     def __init__(self, differences: Sequence[str]) -> None:
         self.differences = tuple(differences)
@@ -92,14 +106,84 @@ class ApplyError(ReconcilerError):
     """Some functions failed to apply; the others were applied."""
 
     hint = "fix the cause and run apply again: it converges what is left"
+    reason = "apply-failed"
 
 
 class SandboxError(ReconcilerError):
     """The local AWS emulator could not be started."""
 
 
+class AwsEnvironmentError(ReconcilerError):
+    """AWS cannot be used at all: the user's environment (credentials, endpoint,
+    network, TLS) is at fault, not one function. Printed as one line: what
+    failed, where (endpoint, region, profile), what to do."""
+
+    reason = "endpoint-unreachable"
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        todo: str = "",
+        endpoint: str | None = None,
+        region: str | None = None,
+        profile: str | None = None,
+    ) -> None:
+        self.what = what
+        self.todo = todo
+        self.endpoint = endpoint
+        self.region = region
+        self.profile = profile
+        super().__init__(what)
+
+    @property
+    def where(self) -> str:
+        parts = [
+            f"endpoint {self.endpoint or 'AWS default'}",
+            f"region {self.region or 'unset'}",
+            f"profile {self.profile or 'default'}",
+        ]
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        todo = f"; {self.todo}" if self.todo else ""
+        return f"{self.what} ({self.where}){todo}"
+
+
+class CredentialsError(AwsEnvironmentError):
+    """No credentials, credentials AWS rejects, or an unknown profile."""
+
+    reason = "credentials"
+
+
+class EndpointInvalidError(AwsEnvironmentError):
+    """The endpoint URL cannot be used (not a URL, bad scheme)."""
+
+    reason = "endpoint-invalid"
+
+
+class EndpointUnreachableError(AwsEnvironmentError):
+    """Nothing answered: connection refused, DNS failure, connect timeout."""
+
+    reason = "endpoint-unreachable"
+
+
+class EndpointTlsError(AwsEnvironmentError):
+    """The TLS handshake failed (https against http, bad certificate)."""
+
+    reason = "endpoint-tls"
+
+
+class EndpointNotLambdaError(AwsEnvironmentError):
+    """Something answered, but not like Lambda (e.g. a proxy's HTML 404)."""
+
+    reason = "endpoint-not-lambda"
+
+
 class AwsError(ReconcilerError):
     """An AWS call failed. Keeps the operation, the resource and the cause."""
+
+    reason = "aws-error"
 
     def __init__(
         self,

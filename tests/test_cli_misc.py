@@ -102,7 +102,7 @@ def test_validate_does_not_load_the_aws_sdk():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert "manifests valid" in proc.stdout
+    assert "manifest files valid" in proc.stdout
 
 
 @pytest.mark.parametrize(

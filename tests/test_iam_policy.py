@@ -12,7 +12,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
-import reconciler.aws.gateway
+import reconciler.aws
 from reconciler.iam import OPERATIONS, policy
 from reconciler.manifest.model import (
     AliasSpec,
@@ -37,22 +37,27 @@ MUTATING_VERBS = (
 
 
 def gateway_operations() -> set[str]:
-    """Every AWS operation the product's gateway can call (the sandbox's set-up excluded)."""
+    """Every AWS operation the product's AWS layer can call (the sandbox's set-up,
+    reconciler/aws/emulator.py, excluded)."""
     session = botocore.session.get_session()
     names: set[str] = set()
     for service in ("lambda", "sts", "cloudwatch"):
         names |= set(session.get_service_model(service).operation_names)
     by_method = {xform_name(n): n for n in names}
-    tree = ast.parse(Path(reconciler.aws.gateway.__file__).read_text(encoding="utf-8"))
+    package = Path(reconciler.aws.__file__).parent
     found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.name == "EmulatorAdmin":
-            node.body = []  # the sandbox's own set-up calls are not the product's
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
-            found.add(node.value)
-        if isinstance(node, ast.Attribute) and node.attr in by_method:
-            found.add(by_method[node.attr])
+    for module in sorted(package.glob("*.py")):
+        if module.name == "emulator.py":
+            continue  # the sandbox's own set-up calls are not the product's
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value in names
+            ):
+                found.add(node.value)
+            if isinstance(node, ast.Attribute) and node.attr in by_method:
+                found.add(by_method[node.attr])
     return found
 
 

@@ -69,7 +69,7 @@ def test_merge_plans_concatenates_and_sums() -> None:
 
 def test_has_changes_when_any_target_has_some() -> None:
     quiet = load("plan_no_changes")
-    merged = merge([quiet, load("plan_changes")])
+    merged = merge([quiet, load("plan_changes")], allow_mixed=True)  # two fixtures, two digests
     assert merged["has_changes"] is True
     assert merge([quiet, copy.deepcopy(quiet)])["has_changes"] is False
 

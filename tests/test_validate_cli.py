@@ -56,7 +56,7 @@ def test_repository_examples_are_valid() -> None:
     aliases = sum(len(function.aliases) for function in manifests.functions)
     assert result.returncode == 0, result.stdout
     assert result.stdout.splitlines() == [
-        f"{len(manifests.files)} manifests valid: {len(manifests.functions)} functions, "
+        f"{len(manifests.files)} manifest files valid: {len(manifests.functions)} functions, "
         f"{aliases} aliases"
     ]
 
@@ -72,14 +72,14 @@ def test_default_path_is_the_manifests_folder(project: Path) -> None:
     result = run_validate(cwd=project)
 
     assert result.returncode == 0, result.stdout
-    assert result.stdout == "2 manifests valid: 3 functions, 4 aliases\n"
+    assert result.stdout == "2 manifest files valid: 3 functions, 4 aliases\n"
     assert result.stderr == ""
 
 
 def test_summary_uses_singular_words(project: Path) -> None:
     (project / "manifests" / "one.yaml").write_text(manifest("alpha", "live"))
     result = run_validate(cwd=project)
-    assert result.stdout == "1 manifest valid: 1 function, 1 alias\n"
+    assert result.stdout == "1 manifest file valid: 1 function, 1 alias\n"
 
 
 def test_every_error_of_every_file_in_one_run(project: Path) -> None:

@@ -19,6 +19,11 @@ from reconciler.report.documents import Doc, failure_doc
 # The wall clock rollouts use; tests replace it to move time without sleeping.
 clock: Callable[[], float] = time.time
 
+# Whether this run has written its document to stdout (the CLI writes a failure
+# document for a run that stopped before it could, so --format json always
+# prints exactly one).
+emitted = False
+
 
 def add_run_arguments(
     parser: argparse.ArgumentParser, *, formats: Sequence[str] = ("text", "json", "markdown")
@@ -107,9 +112,15 @@ def load(args: argparse.Namespace, kind: str) -> tuple[ManifestSet, tuple[Functi
         raise
     specs = manifests.functions
     if args.target:
-        from reconciler.manifest.settings import filter_target
+        from reconciler.manifest.settings import filter_target, group_targets
 
         specs = filter_target(specs, args.target, default_region=args.region)
+        if not specs and manifests.functions:
+            names = ", ".join(t.name for t in group_targets(manifests.functions, args.region))
+            raise UsageError(
+                f"--target {args.target} matches no function of the manifests; "
+                f"their targets: {names} (see `reconciler targets`)"
+            )
     return manifests, specs
 
 
@@ -164,5 +175,33 @@ def render(doc: Doc, fmt: str) -> str:
 
 def emit(doc: Doc, fmt: str) -> None:
     """stdout carries the chosen format and nothing else."""
+    global emitted
     sys.stdout.write(render(doc, fmt))
     sys.stdout.flush()
+    emitted = True
+
+
+# Function statuses that mean "this function did not get its answer".
+_UNANSWERED = {"error", "failed"}
+
+
+def stop_if_unreachable(engine: Engine, doc: Doc, fmt: str) -> None:
+    """When the run's circuit breaker opened (AWS unreachable, credentials
+    refused, ...), the run stops: the document names the one cause, every
+    function it stopped is "not attempted", and the error ends the run (exit 1)."""
+    error = engine.session.breaker.error
+    if error is None:
+        return
+    message = str(error)
+    for fn in doc.get("functions", []):
+        if fn.get("status") in _UNANSWERED and fn.get("reason") in (None, message):
+            fn["status"], fn["reason"] = "not_attempted", message
+    doc["errors"] = [
+        {"function": None, "region": None, "alias": None, "kind": error.reason, "message": message}
+    ]
+    doc["failure_reason"] = error.reason
+    if "success" in doc:
+        doc["success"] = False
+    if fmt == "json":
+        emit(doc, fmt)
+    raise error

@@ -14,6 +14,7 @@ from reconciler.report.documents import Doc, apply_doc, failure_doc, plan_doc
 from reconciler.report.text import render_text
 
 NAME = "apply"
+AWS_OPTIONS = ("region", "endpoint_url")
 HELP = "change live aliases to match the manifests (or a saved plan)"
 
 
@@ -50,12 +51,18 @@ def run(args: argparse.Namespace) -> int:
                 "--retry-rollout, --ignore-alarms and --rollouts-only shape a plan; give them "
                 "to `plan --out`, not to `apply --plan`"
             )
+        if args.target and _common.target_doc(args.target) != saved_target(args.plan_file):
+            raise UsageError(
+                "--target does not match the saved plan's target: a saved plan is applied "
+                "whole or not at all; give --target to `plan --out` instead"
+            )
         return _apply_saved(args)
     args.paths = args.paths or ["manifests"]
     manifests, specs = _common.load(args, "apply")
     engine = _common.engine(args)
     plan = engine.make_plan(specs)
     doc = plan_doc(plan, manifests, args.paths, _common.target_doc(args.target))
+    _common.stop_if_unreachable(engine, doc, args.format)
     # --rollouts-only: a rollback must never wait for an unrelated fix; the
     # errors are still reported and the run still exits 1.
     if plan.has_errors and not args.rollouts_only:
@@ -70,9 +77,15 @@ def run(args: argparse.Namespace) -> int:
     return _execute(engine, plan, doc, args.format)
 
 
+def saved_target(path: str) -> object:
+    """The target a saved plan was made for (None: all functions)."""
+    return read_plan_file(path).get("target")
+
+
 def _execute(engine: Engine, plan: Plan, doc: Doc, fmt: str) -> int:
     outcomes = engine.apply(plan)
     result = _common.with_stats(apply_doc(doc, outcomes), engine)
+    _common.stop_if_unreachable(engine, result, fmt)
     _common.emit(result, fmt)
     return 0 if result["success"] else 1
 

@@ -8,6 +8,7 @@ from reconciler.commands import _common
 from reconciler.report.drift import drift_doc
 
 NAME = "drift"
+AWS_OPTIONS = ("region", "endpoint_url")
 HELP = "report live aliases that differ from the manifests (exit 2 on drift)"
 
 
@@ -21,6 +22,7 @@ def run(args: argparse.Namespace) -> int:
     plan = engine.make_plan(specs)
     doc = drift_doc(plan, manifests, args.paths, _common.target_doc(args.target))
     _common.with_stats(doc, engine)
+    _common.stop_if_unreachable(engine, doc, args.format)
     _common.emit(doc, args.format)
     if doc["errors"]:
         return 1

@@ -10,6 +10,7 @@ from reconciler.iam import MANAGED_POLICY_LIMIT, policy
 from reconciler.manifest import load_manifests
 
 NAME = "iam-policy"
+AWS_OPTIONS = ("region",)
 HELP = "print the IAM policy (JSON) the tool needs for the given manifests"
 
 log = logging.getLogger("reconciler.iam")

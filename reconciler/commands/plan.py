@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import sys
+import tempfile
 from pathlib import Path
 
 from reconciler.commands import _common
-from reconciler.report.documents import plan_doc
+from reconciler.errors import UsageError
+from reconciler.report.documents import Doc, plan_doc
 
 NAME = "plan"
+AWS_OPTIONS = ("region", "endpoint_url")
 HELP = "show what apply would change (reads AWS, changes nothing)"
 
 
@@ -24,14 +30,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_writable(path: str) -> None:
+    """Before any AWS read: a plan that cannot be saved is not worth making."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise UsageError(f"--out {path} is a directory; give a file name")
+    if not folder.is_dir():
+        raise UsageError(f"--out {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (
+        target.exists() and not os.access(target, os.W_OK)
+    ):
+        raise UsageError(f"--out {path}: not writable")
+
+
+def save(path: str, doc: Doc) -> None:
+    """Write whole or not at all: a half-written plan must never be applied."""
+    target = Path(path)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(json.dumps(doc, indent=2) + "\n")
+        os.replace(temporary, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise UsageError(f"cannot save the plan to {path}: {exc}") from exc
+    print(f"saved plan to {path}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.out:
+        check_writable(args.out)
     manifests, specs = _common.load(args, "plan")
     engine = _common.engine(args)
     plan = engine.make_plan(specs)
     doc = plan_doc(plan, manifests, args.paths, _common.target_doc(args.target))
     _common.with_stats(doc, engine)
+    _common.stop_if_unreachable(engine, doc, args.format)
     if args.out and not plan.has_errors:
-        Path(args.out).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        save(args.out, doc)
     _common.emit(doc, args.format)
     if plan.has_errors:
         return 1

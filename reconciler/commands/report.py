@@ -37,6 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     parser.add_argument(
+        "--allow-mixed",
+        action="store_true",
+        help="merge: accept reports made from different manifests (the report says so)",
+    )
+    parser.add_argument(
         "--max-chars",
         type=int,
         default=markdown.MAX_CHARS,
@@ -69,8 +74,9 @@ def _label(doc: Doc) -> str:
     return markdown.target_label(doc.get("target"))
 
 
-def merge(docs: list[Doc], names: list[str] | None = None) -> Doc:
-    """One document for several targets' documents of the same kind."""
+def merge(docs: list[Doc], names: list[str] | None = None, *, allow_mixed: bool = False) -> Doc:
+    """One document for several targets' documents of the same kind (and the
+    same manifests, unless ``allow_mixed``: then the document says so)."""
     if not docs:
         raise UsageError("nothing to merge")
     names = names or [f"document {n + 1}" for n in range(len(docs))]
@@ -79,15 +85,26 @@ def merge(docs: list[Doc], names: list[str] | None = None) -> Doc:
         if doc["kind"] != kind:
             raise UsageError(f"cannot merge a {doc['kind']} report ({name}) into {kind} reports")
     first = docs[0]
+    by_digest = _digests(docs, names)
+    if len(by_digest) > 1 and not allow_mixed:
+        listed = "; ".join(f"{_short(d)} in {', '.join(n)}" for d, n in by_digest.items())
+        raise UsageError(
+            f"cannot merge reports of different manifests ({listed}): they are not one run's "
+            "targets; pass --allow-mixed to merge them anyway (the report then says so)"
+        )
     merged: Doc = {
         "format_version": 1,
         "kind": kind,
         "tool_version": first.get("tool_version"),
         "generated_at": max(str(d.get("generated_at") or "") for d in docs) or None,
         "target": None,
-        "manifests": first.get("manifests"),
+        "manifests": _manifests(docs, by_digest),
         "failure_reason": _worst(d.get("failure_reason") for d in docs),
     }
+    if len(by_digest) > 1:
+        merged["mixed_manifests"] = [
+            {"digest": digest, "documents": found} for digest, found in by_digest.items()
+        ]
     targets = [_label(d) for d in docs if _label(d)]
     if targets:
         merged["merged_from"] = targets
@@ -108,6 +125,30 @@ def merge(docs: list[Doc], names: list[str] | None = None) -> Doc:
     return merged
 
 
+def _digests(docs: list[Doc], names: list[str]) -> dict[str, list[str]]:
+    """Manifest digest -> the documents made from it (failures without one left out)."""
+    found: dict[str, list[str]] = {}
+    for doc, name in zip(docs, names, strict=True):
+        digest = (doc.get("manifests") or {}).get("digest")
+        if digest:
+            found.setdefault(str(digest), []).append(name)
+    return found
+
+
+def _short(digest: str) -> str:
+    return digest[:19] + "…" if len(digest) > 19 else digest
+
+
+def _manifests(docs: list[Doc], by_digest: dict[str, list[str]]) -> Any:
+    with_digest = [d["manifests"] for d in docs if (d.get("manifests") or {}).get("digest")]
+    if len(by_digest) <= 1:
+        return with_digest[0] if with_digest else docs[0].get("manifests")
+    # Mixed: the union of what was read; no one digest describes it.
+    paths = sorted({p for m in with_digest for p in m.get("paths") or []})
+    files = sorted({f for m in with_digest for f in m.get("files") or []})
+    return {"paths": paths, "files": files, "digest": None}
+
+
 def _worst(reasons: Any) -> str | None:
     found = [r for r in reasons if r]
     ranked = [r for r in SEVERITY if r in found]
@@ -119,7 +160,13 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "render" and len(args.files) != 1:
         raise UsageError("report render takes exactly one FILE")
     docs = [read_document(path) for path in args.files]
-    doc = merge(docs, list(args.files)) if args.action == "merge" else docs[0]
+    if args.allow_mixed and args.action != "merge":
+        raise UsageError("--allow-mixed applies to `report merge` only")
+    doc = (
+        merge(docs, list(args.files), allow_mixed=args.allow_mixed)
+        if args.action == "merge"
+        else docs[0]
+    )
     fmt = args.format or ("json" if args.action == "merge" else "markdown")
     if fmt == "markdown":
         output = markdown.render(doc, max_chars=args.max_chars, artifact_hint=args.artifact_hint)

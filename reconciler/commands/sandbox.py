@@ -16,10 +16,28 @@ HELP = "start a local AWS emulator seeded for manifests/ and print how to use it
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-seed", action="store_true", help="start empty")
+    # No --region: the seed matches manifests/, whose functions name eu-west-1
+    # (the emulator itself answers for any region).
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=0,
+        help="listen on 127.0.0.1:PORT (default: a free port, printed in the export lines)",
+    )
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, not {value}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
-    emulator = sandbox.start()
+    emulator = sandbox.start(args.port)
     try:
         if not args.no_seed:
             sandbox.seed(emulator)

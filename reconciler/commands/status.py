@@ -20,10 +20,13 @@ from reconciler.plan.pending import encode
 from reconciler.report.documents import Doc, base_doc, error_doc
 
 NAME = "status"
+AWS_OPTIONS = ("region", "endpoint_url")
 HELP = "show what each alias serves, rollouts in flight and their alarms (reads only)"
 
 # A function's status: the most pressing of its aliases'.
 _ATTENTION = {"rolling_back", "failed", "interrupted", "blocked"}
+# A function's status, most pressing first: error, attention, rolling_out,
+# differs (apply would change it), ok.
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     refs = {engine.function_ref(s): s for s in specs}
     doc = status_doc(plan, refs, manifests, args.paths, _common.target_doc(args.target))
     _common.with_stats(doc, engine)
+    _common.stop_if_unreachable(engine, doc, args.format)
     if args.format == "json":
         _common.emit(doc, "json")
     else:
@@ -79,6 +83,7 @@ def _aliases(fp: FunctionPlan, spec: FunctionSpec | None) -> list[Doc]:
     views = {v.alias: v for v in fp.rollouts}
     wanted = [a.name for a in spec.aliases] if spec else []
     names = wanted + sorted(n for n in live if n not in wanted)
+    differing = _differing(fp)
     found = []
     for name in names:
         state = live.get(name)
@@ -93,6 +98,7 @@ def _aliases(fp: FunctionPlan, spec: FunctionSpec | None) -> list[Doc]:
                 "description": parse_description(state.description or "").user if state else None,
                 "rollout": _rollout(view) if view else None,
                 "provisioned_concurrency": _provisioned(fp, name),
+                "differs": name in differing,
             }
         )
     return found
@@ -104,7 +110,15 @@ def _status(fp: FunctionPlan, aliases: list[Doc]) -> str:
     states = {a["rollout"]["state"] for a in aliases if a["rollout"]}
     if states & _ATTENTION:
         return "attention"
-    return "rolling_out" if states & {"in_progress", "pending"} else "ok"
+    if states & {"in_progress", "pending"}:
+        return "rolling_out"
+    # Anything apply would change: live differs from the manifest.
+    return "differs" if fp.actions else "ok"
+
+
+def _differing(fp: FunctionPlan) -> set[str]:
+    """Aliases apply would change (create, repoint, reweigh, delete, ...)."""
+    return {str(alias) for a in fp.actions if (alias := getattr(a, "alias", None))}
 
 
 def status_doc(
@@ -172,6 +186,8 @@ def render_text(doc: Doc) -> str:
         width = max((len(a["alias"]) for a in fn["aliases"]), default=0)
         for alias in fn["aliases"]:
             mark = "" if alias["managed"] else "  (not in the manifest)"
+            if alias.get("differs"):
+                mark += "  (differs from the manifest: see `reconciler plan`)"
             pc = alias.get("provisioned_concurrency")
             if pc:
                 reason = f": {pc['reason']}" if pc.get("reason") else ""

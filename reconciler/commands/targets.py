@@ -14,6 +14,7 @@ from reconciler.manifest.settings import (
 )
 
 NAME = "targets"
+AWS_OPTIONS = ("region",)
 HELP = "list the (account, region) targets the manifests span, e.g. as a GitHub Actions matrix"
 
 DEFAULT_PATHS = ("manifests",)

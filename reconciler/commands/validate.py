@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     aliases = sum(len(function.aliases) for function in manifests.functions)
     print(
-        f"{plural(len(manifests.files), 'manifest')} valid: "
+        f"{plural(len(manifests.files), 'manifest file')} valid: "
         f"{plural(len(manifests.functions), 'function')}, {plural(aliases, 'alias', 'aliases')}"
     )
     return 0

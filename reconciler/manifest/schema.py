@@ -219,7 +219,7 @@ def _explain(error: ValidationError, doc: Document) -> Iterator[Diagnostic]:
             for sub in branch:
                 yield from _explain(sub, doc)
             return
-        problem = "is empty" if instance is None else "is not valid"
+        problem = "is empty" if instance is None else f"is {_kind_of(instance)}, which is not valid"
         message = _join(f"{_subject(path, instance)} {problem}", _hint(error))
         yield doc.error(path, message, key=_is_container(instance))
         return

@@ -8,7 +8,7 @@ schema has already reported those, and a second message would be noise.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from reconciler.errors import Diagnostic
@@ -54,7 +54,7 @@ def check_document(doc: Document) -> list[Diagnostic]:
             )
         for name, alias in aliases.items():
             if isinstance(alias, dict):
-                diagnostics.extend(_AliasCheck(doc, name, alias, defined).run())
+                diagnostics.extend(_AliasCheck(doc, name, alias, defined, aliases=aliases).run())
     return diagnostics
 
 
@@ -123,6 +123,18 @@ def check_duplicate(
     ]
 
 
+def _misreference(raw: Any, aliases: Collection[str]) -> str | None:
+    """A sharper reason for two common slips in `version`, else None."""
+    if isinstance(raw, str) and raw.upper() == LATEST.upper() and raw != LATEST:
+        return f"version {show(raw)} (did you mean {LATEST}? the name is case-sensitive)"
+    if isinstance(raw, str) and raw in aliases:
+        return (
+            f"alias {show(raw)}, but an alias cannot point to another alias: Lambda aliases "
+            "point at versions; give the version number (or a name from `versions`)"
+        )
+    return None
+
+
 class _AliasCheck:
     """The rules of one alias; collects diagnostics."""
 
@@ -132,11 +144,14 @@ class _AliasCheck:
         name: str,
         alias: dict[str, Any],
         defined: Mapping[str, VersionRef | None] | None,
+        *,
+        aliases: Collection[str] = (),
     ) -> None:
         self.doc = doc
         self.name = name
         self.alias = alias
         self.defined = defined
+        self.aliases = aliases
         self.base: JsonPath = ("aliases", name)
         self.label = f"alias {show(name)}"
         self.found: list[Diagnostic] = []
@@ -171,9 +186,13 @@ class _AliasCheck:
     def _primary(self) -> VersionRef | None:
         if "version" not in self.alias:
             return None
-        primary, problem = resolve_reference(self.alias["version"], self.defined)
+        raw = self.alias["version"]
+        primary, problem = resolve_reference(raw, self.defined)
         if problem:
-            self.fail(("version",), f"{self.label} refers to {problem}")
+            self.fail(
+                ("version",),
+                f"{self.label} refers to {_misreference(raw, self.aliases) or problem}",
+            )
         return primary
 
     def _weights(self, primary: VersionRef | None) -> None:

@@ -175,6 +175,10 @@ def _head(doc: Doc, title: str) -> list[str]:
     if manifests.get("digest"):
         files = _count(len(manifests.get("files") or []), "file")
         facts.append(f"manifests {_code(str(manifests['digest'])[:19] + '…')} ({files})")
+    mixed = doc.get("mixed_manifests") or []
+    if mixed:
+        files = _count(len(manifests.get("files") or []), "file")
+        facts.append(f"**mixed manifests**: {len(mixed)} different sets merged ({files})")
     return [heading, "", "<sub>" + " · ".join(facts) + "</sub>", ""]
 
 

@@ -118,6 +118,9 @@ def render_drift(doc: Doc) -> str:
 
 
 def render_text(doc: Doc) -> str:
-    if doc.get("kind") == "drift":
-        return render_drift(doc)
-    return render_plan(doc)
+    text = render_drift(doc) if doc.get("kind") == "drift" else render_plan(doc)
+    mixed = doc.get("mixed_manifests") or []
+    if mixed:
+        # A merged report of different manifests (`report merge --allow-mixed`).
+        text = f"Mixed manifests: {len(mixed)} different sets merged.\n\n{text}"
+    return text

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import io
 import logging
+import socket
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +55,8 @@ class Emulator:
         self.server.stop()
 
 
-def start() -> Emulator:
+def start(port: int = 0) -> Emulator:
+    """Start the emulator on 127.0.0.1:``port`` (0: a free port the OS picks)."""
     try:
         from moto.server import ThreadedMotoServer
     except ImportError as exc:
@@ -63,11 +65,25 @@ def start() -> Emulator:
         ) from exc
     # The emulator's per-request log lines would drown the demo's output.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    # Port 0: the OS picks a free port; other programs may hold fixed ones.
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    # Port 0 by default: other programs may hold any fixed one.
+    _check_port_free(port)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     return Emulator(server, f"http://{host}:{port}")
+
+
+def _check_port_free(port: int) -> None:
+    """moto's server thread dies quietly on a taken port; say so up front."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise SandboxError(
+                f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}",
+            ) from exc
 
 
 def seed(emulator: Emulator) -> None:

@@ -1,0 +1,245 @@
+"""The one call path to AWS: rate limit, call stats, retries, error mapping.
+
+Every AWS call of a run (Lambda, CloudWatch, STS) goes through
+:meth:`Caller.call`. Retries are ours, not botocore's: botocore is configured
+for one attempt, and this loop retries throttling (honouring
+``retryAfterSeconds``), 5xx, dropped connections and timeouts with jittered
+exponential backoff, every attempt paying a token to the run's rate limiter so
+that retries never exceed the shared quota. What the user's environment causes
+(credentials, an unreachable or foreign endpoint, TLS) becomes an
+:class:`~reconciler.errors.AwsEnvironmentError` and feeds the run's circuit
+breaker instead of being retried for minutes per function.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import botocore.exceptions
+
+from reconciler.aws.shapes import error_from
+from reconciler.errors import (
+    AwsEnvironmentError,
+    AwsError,
+    CredentialsError,
+    EndpointNotLambdaError,
+    EndpointTlsError,
+    EndpointUnreachableError,
+    ReconcilerError,
+    ThrottledError,
+)
+
+if TYPE_CHECKING:
+    from reconciler.aws.session import Session
+
+log = logging.getLogger("reconciler.aws.calls")
+
+# Operations with their own quota (and so their own client-side bucket).
+_QUOTAS = {
+    "GetFunction": "get_function",
+    "DescribeAlarms": "cloudwatch",
+    "GetCallerIdentity": "sts",
+}
+# Only Lambda's own word makes a 404 "does not exist".
+NOT_FOUND_CODES = {"ResourceNotFoundException"}
+# AWS's answers to keys it does not accept: no retry, no other function, can help.
+CREDENTIAL_CODES = {
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+}
+_CREDENTIAL_FAILURES = (
+    botocore.exceptions.NoCredentialsError,
+    botocore.exceptions.PartialCredentialsError,
+    botocore.exceptions.CredentialRetrievalError,
+    botocore.exceptions.TokenRetrievalError,
+    botocore.exceptions.SSOError,
+    botocore.exceptions.ProfileNotFound,
+)
+CREDENTIALS_TODO = (
+    "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or log in: `aws sso login`)"
+)
+ENDPOINT_TODO = "check --endpoint-url / AWS_ENDPOINT_URL, the network and any proxy"
+
+
+def connect_failure(exc: BaseException) -> str:
+    """Why nothing answered, in the user's words (botocore's text only names the URL)."""
+    if isinstance(exc, botocore.exceptions.ConnectTimeoutError):
+        return "timed out connecting"
+    kwargs = getattr(exc, "kwargs", {}) or {}
+    detail = str(kwargs.get("error") or exc)
+    lowered = detail.lower()
+    if "refused" in lowered:
+        return "connection refused"
+    if any(
+        hint in lowered
+        for hint in (
+            "name or service not known",
+            "nodename nor servname",
+            "name resolution",
+            "getaddrinfo",
+        )
+    ):
+        return "DNS lookup of the endpoint's host failed"
+    return detail
+
+
+class NotFound(Exception):
+    """Internal: the resource does not exist (mapped to None by callers)."""
+
+
+class Caller:
+    """Calls of one service in one region, on the run's shared session."""
+
+    def __init__(self, session: Session, service: str, region: str) -> None:
+        self.session = session
+        self.service = service
+        self.region = region
+        self.client = session.client(service, region)
+        self._policy = session.connection.retry
+
+    @property
+    def endpoint(self) -> str:
+        return str(getattr(self.client.meta, "endpoint_url", "") or "")
+
+    def environment_error(
+        self, kind: type[AwsEnvironmentError], what: str, todo: str
+    ) -> AwsEnvironmentError:
+        return kind(
+            what,
+            todo=todo,
+            endpoint=self.endpoint or None,
+            region=self.region,
+            profile=self.session.profile,
+        )
+
+    def optional(
+        self,
+        operation: str,
+        function: str,
+        alias: str | None,
+        method: Callable[..., Any],
+        **params: Any,
+    ) -> Any:
+        """Like :meth:`call`, but None when Lambda says the resource does not exist."""
+        try:
+            return self.call(operation, function, alias, method, **params)
+        except NotFound:
+            return None
+
+    def call(
+        self,
+        operation: str,
+        function: str,
+        alias: str | None,
+        method: Callable[..., Any],
+        **params: Any,
+    ) -> Any:
+        policy = self._policy
+        session = self.session
+        breaker = session.breaker
+        bucket = session.limits.bucket(self.region, _QUOTAS.get(operation, "control"))
+        started = session.clock()
+        attempt = 0
+        while True:
+            breaker.check()  # open: start no new call
+            bucket.acquire()
+            session.stats.count(operation, retry=attempt > 0)
+            log.debug("%s %s%s", operation, function, f":{alias}" if alias else "")
+            try:
+                result = method(**params)
+            except botocore.exceptions.ClientError as exc:
+                error = error_from(exc.response, operation, function, alias)
+                if error.code in NOT_FOUND_CODES:
+                    raise NotFound() from exc
+                self._refuse_foreign(error, exc)
+                delay = self._retry_delay(error, exc.response, attempt)
+                if delay is None:
+                    raise error from exc
+                if isinstance(error, ThrottledError):
+                    bucket.penalise(delay)
+                last: ReconcilerError = error
+                cause: BaseException = exc
+            except botocore.exceptions.SSLError as exc:
+                raise self._trip(
+                    EndpointTlsError, f"TLS failed talking to AWS: {exc}", exc
+                ) from exc
+            except botocore.exceptions.ConnectionError as exc:
+                # Refused, DNS failure, connect timeout, proxy: nothing answered.
+                unreachable = self.environment_error(
+                    EndpointUnreachableError,
+                    f"cannot connect to AWS {self.service}: {connect_failure(exc)}",
+                    ENDPOINT_TODO,
+                )
+                delay = policy.backoff(attempt, session.rng)
+                if breaker.connect_failed(unreachable, delay):
+                    raise unreachable from exc
+                last, cause = unreachable, exc
+            except botocore.exceptions.HTTPClientError as exc:
+                # Connected, then dropped or timed out reading: a fault worth retrying.
+                last = AwsError(operation, function, f"network error: {exc}", alias=alias)
+                cause = exc
+                delay = policy.backoff(attempt, session.rng)
+            except _CREDENTIAL_FAILURES as exc:
+                raise self._trip(
+                    CredentialsError, f"no usable AWS credentials: {exc}", exc
+                ) from exc
+            else:
+                breaker.succeeded()
+                return result
+            attempt += 1
+            elapsed = session.clock() - started
+            if attempt >= policy.max_attempts or elapsed + delay > policy.max_total:
+                log.warning("%s on %s: giving up after %d attempts", operation, function, attempt)
+                raise last from cause
+            log.debug("%s on %s: retry %d in %.2fs (%s)", operation, function, attempt, delay, last)
+            session.sleep(delay)
+
+    def _trip(
+        self, kind: type[AwsEnvironmentError], what: str, cause: BaseException
+    ) -> AwsEnvironmentError:
+        todo = CREDENTIALS_TODO if kind is CredentialsError else ENDPOINT_TODO
+        if kind is EndpointTlsError:
+            todo = (
+                "check that the endpoint URL's scheme (http/https) and certificate match the server"
+            )
+        error = self.environment_error(kind, what, todo)
+        error.__cause__ = cause
+        self.session.breaker.trip(error)
+        return error
+
+    def _refuse_foreign(self, error: AwsError, exc: BaseException) -> None:
+        """Answers that say the environment, not this call, is wrong."""
+        if error.code in CREDENTIAL_CODES:
+            raise self._trip(
+                CredentialsError, f"AWS rejected the credentials: {error.aws_message}", exc
+            ) from exc
+        if error.status == 404:
+            what = (
+                f"the endpoint did not answer like AWS {self.service} "
+                f"(HTTP 404 {error.code or ''} from {self.endpoint or 'AWS'} for {error.operation})"
+            )
+            raise self._trip(
+                EndpointNotLambdaError,
+                " ".join(what.split()),
+                exc,
+            ) from exc
+
+    def _retry_delay(
+        self, error: AwsError, response: Mapping[str, Any], attempt: int
+    ) -> float | None:
+        backoff = self._policy.backoff(attempt, self.session.rng)
+        if isinstance(error, ThrottledError):
+            try:
+                hinted = float(response.get("retryAfterSeconds") or 0)
+            except (TypeError, ValueError):
+                hinted = 0.0
+            return max(hinted, backoff)
+        if error.status >= 500 or error.code in {"ServiceException", "ServiceUnavailable"}:
+            return backoff
+        return None

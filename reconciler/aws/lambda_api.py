@@ -1,0 +1,321 @@
+"""Typed Lambda calls for one region: one small method per AWS operation.
+
+"Not found" (Lambda's ``ResourceNotFoundException``) becomes ``None``; every
+other failure becomes a :mod:`reconciler.errors` type that names the operation,
+the function and the alias, and keeps the AWS error as its cause. Every call
+goes through :class:`reconciler.aws.calls.Caller` (retries, rate limit, stats,
+circuit breaker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from reconciler.aws.alarms import alarm_states
+from reconciler.aws.calls import Caller, NotFound
+from reconciler.aws.live import (
+    AlarmState,
+    Attachment,
+    LiveAlias,
+    ProvisionedConfig,
+    VersionInfo,
+)
+from reconciler.aws.shapes import alias_from, provisioned_from, qualifier_of, version_from
+from reconciler.errors import AwsError, ConflictError
+
+if TYPE_CHECKING:
+    from reconciler.aws.session import Session
+
+PAGE_SIZE = 50
+
+
+class LambdaGateway:
+    """Typed Lambda calls for one region, with retries and rate limiting."""
+
+    def __init__(self, session: Session, region: str) -> None:
+        self.session = session
+        self.region = region
+        self._calls = Caller(session, "lambda", region)
+        self._client = self._calls.client
+        self._policy = session.connection.retry
+        self._call = self._calls.call
+        self._optional = self._calls.optional
+        self._alarms: Caller | None = None
+
+    # -- reads ----------------------------------------------------------
+    def list_aliases(self, function: str) -> list[LiveAlias] | None:
+        """All aliases (paged), or None when the function does not exist."""
+        items = self._listed("ListAliases", function, self._client.list_aliases, "Aliases")
+        return None if items is None else [alias_from(a) for a in items]
+
+    def list_versions(self, function: str) -> list[VersionInfo] | None:
+        """$LATEST then every published version (paged), or None if missing."""
+        items = self._listed(
+            "ListVersionsByFunction", function, self._client.list_versions_by_function, "Versions"
+        )
+        return None if items is None else [version_from(v) for v in items]
+
+    def _pages(
+        self, operation: str, function: str, method: Callable[..., Any], key: str
+    ) -> Iterator[list[Mapping[str, Any]] | None]:
+        marker: str | None = None
+        while True:
+            params: dict[str, Any] = {"FunctionName": function, "MaxItems": PAGE_SIZE}
+            if marker:
+                params["Marker"] = marker
+            data = self._optional(operation, function, None, method, **params)
+            if data is None:
+                yield None
+                return
+            yield list(data.get(key, []))
+            marker = data.get("NextMarker")
+            if not marker:
+                return
+
+    def _listed(self, operation: str, function: str, method: Callable[..., Any], key: str) -> Any:
+        """Every item of a paged list, or None when the function does not exist."""
+        items: list[Mapping[str, Any]] = []
+        for page in self._pages(operation, function, method, key):
+            if page is None:
+                return None
+            items.extend(page)
+        return items
+
+    def list_provisioned_concurrency(self, function: str) -> list[ProvisionedConfig] | None:
+        """Every provisioned-concurrency config (aliases and versions), paged."""
+        items = self._listed(
+            "ListProvisionedConcurrencyConfigs",
+            function,
+            self._client.list_provisioned_concurrency_configs,
+            "ProvisionedConcurrencyConfigs",
+        )
+        if items is None:
+            return None
+        return [provisioned_from(qualifier_of(c["FunctionArn"]) or "", c) for c in items]
+
+    def list_event_source_mappings(self, function: str) -> list[Attachment]:
+        """Event source mappings of the function, any qualifier (paged)."""
+        items = self._listed(
+            "ListEventSourceMappings",
+            function,
+            self._client.list_event_source_mappings,
+            "EventSourceMappings",
+        )
+        return [
+            Attachment("event source mapping", qualifier_of(m["FunctionArn"]), str(m["UUID"]))
+            for m in items or []
+        ]
+
+    def list_function_urls(self, function: str) -> list[Attachment]:
+        """Function URL configs (unqualified or on an alias), paged."""
+        items = self._listed(
+            "ListFunctionUrlConfigs",
+            function,
+            self._client.list_function_url_configs,
+            "FunctionUrlConfigs",
+        )
+        return [
+            Attachment("function URL", qualifier_of(u["FunctionArn"]), str(u["FunctionUrl"]))
+            for u in items or []
+        ]
+
+    def get_provisioned_concurrency(
+        self, function: str, qualifier: str
+    ) -> ProvisionedConfig | None:
+        data = self._optional(
+            "GetProvisionedConcurrencyConfig",
+            function,
+            qualifier,
+            self._client.get_provisioned_concurrency_config,
+            FunctionName=function,
+            Qualifier=qualifier,
+        )
+        return None if data is None else provisioned_from(qualifier, data)
+
+    def get_alias(self, function: str, alias: str) -> LiveAlias | None:
+        data = self._optional(
+            "GetAlias", function, alias, self._client.get_alias, FunctionName=function, Name=alias
+        )
+        return None if data is None else alias_from(data)
+
+    def get_version(self, function: str, qualifier: str) -> VersionInfo | None:
+        """GetFunctionConfiguration of a version or $LATEST; None if missing."""
+        data = self._optional(
+            "GetFunctionConfiguration",
+            function,
+            None,
+            self._client.get_function_configuration,
+            FunctionName=function,
+            Qualifier=qualifier,
+        )
+        return None if data is None else version_from(data)
+
+    def wait_until_updated(self, function: str) -> VersionInfo | None:
+        """Poll GetFunction (its own quota) until LastUpdateStatus settles."""
+        policy = self._policy
+        deadline = self.session.clock() + policy.settle_timeout
+        while True:
+            data = self._optional(
+                "GetFunction", function, None, self._client.get_function, FunctionName=function
+            )
+            if data is None:
+                return None
+            info = version_from(data.get("Configuration", {}))
+            if info.last_update_status != "InProgress" and info.state != "Pending":
+                return info
+            if self.session.clock() >= deadline:
+                raise ConflictError(
+                    "GetFunction",
+                    function,
+                    f"still {info.last_update_status} after {policy.settle_timeout:.0f}s",
+                    code="ResourceConflictException",
+                    status=409,
+                )
+            self.session.sleep(policy.settle_poll)
+
+    def alarm_states(self, function: str, names: Sequence[str]) -> dict[str, AlarmState]:
+        """DescribeAlarms (metric and composite) in this region; names absent from the
+        result do not exist. ``function`` is the one whose rollout asks (for errors)."""
+        if self._alarms is None:
+            self._alarms = Caller(self.session, "cloudwatch", self.region)
+        return alarm_states(self._alarms, function, names)
+
+    # -- mutations ------------------------------------------------------
+    def publish_version(
+        self, function: str, code_sha256: str, revision_id: str, description: str | None
+    ) -> VersionInfo:
+        params: dict[str, Any] = {"FunctionName": function, "CodeSha256": code_sha256}
+        if revision_id:
+            params["RevisionId"] = revision_id
+        if description:
+            params["Description"] = description
+        policy = self._policy
+        deadline = self.session.clock() + policy.settle_timeout
+        while True:
+            try:
+                data = self._call(
+                    "PublishVersion", function, None, self._client.publish_version, **params
+                )
+                return version_from(data)
+            except ConflictError:
+                # 409: an update of $LATEST is in progress; wait for it, bounded.
+                if self.session.clock() >= deadline:
+                    raise
+                self.wait_until_updated(function)
+            except NotFound as exc:
+                raise AwsError(
+                    "PublishVersion", function, "function not found", status=404
+                ) from exc
+
+    def create_alias(
+        self,
+        function: str,
+        alias: str,
+        version: str,
+        weights: tuple[tuple[str, float], ...],
+        description: str | None,
+    ) -> LiveAlias:
+        params: dict[str, Any] = {
+            "FunctionName": function,
+            "Name": alias,
+            "FunctionVersion": version,
+        }
+        if weights:
+            params["RoutingConfig"] = {"AdditionalVersionWeights": dict(weights)}
+        if description:
+            params["Description"] = description
+        return alias_from(
+            self._mutate("CreateAlias", function, alias, self._client.create_alias, params)
+        )
+
+    def update_alias(
+        self,
+        function: str,
+        alias: str,
+        version: str,
+        weights: tuple[tuple[str, float], ...],
+        description: str | None,
+        revision_id: str,
+    ) -> LiveAlias:
+        params: dict[str, Any] = {
+            "FunctionName": function,
+            "Name": alias,
+            "FunctionVersion": version,
+            # Always sent: an empty map is how a split is cleared.
+            "RoutingConfig": {"AdditionalVersionWeights": dict(weights)},
+        }
+        if description is not None:
+            params["Description"] = description
+        if revision_id:
+            params["RevisionId"] = revision_id
+        return alias_from(
+            self._mutate("UpdateAlias", function, alias, self._client.update_alias, params)
+        )
+
+    def delete_alias(self, function: str, alias: str) -> bool:
+        """Delete; False when it was already gone."""
+        try:
+            self._call(
+                "DeleteAlias",
+                function,
+                alias,
+                self._client.delete_alias,
+                FunctionName=function,
+                Name=alias,
+            )
+        except NotFound:
+            return False
+        return True
+
+    def put_provisioned_concurrency(
+        self, function: str, qualifier: str, amount: int
+    ) -> ProvisionedConfig:
+        params = {
+            "FunctionName": function,
+            "Qualifier": qualifier,
+            "ProvisionedConcurrentExecutions": amount,
+        }
+        method = self._client.put_provisioned_concurrency_config
+        data = self._mutate("PutProvisionedConcurrencyConfig", function, qualifier, method, params)
+        return provisioned_from(qualifier, data)
+
+    def delete_provisioned_concurrency(self, function: str, qualifier: str) -> bool:
+        """Delete; False when there was none."""
+        return self._delete(
+            "DeleteProvisionedConcurrencyConfig",
+            function,
+            qualifier,
+            self._client.delete_provisioned_concurrency_config,
+        )
+
+    def delete_version(self, function: str, version: str) -> bool:
+        """DeleteFunction of one published version; False when it was already gone."""
+        return self._delete("DeleteFunction", function, version, self._client.delete_function)
+
+    def _delete(
+        self, operation: str, function: str, qualifier: str, method: Callable[..., Any]
+    ) -> bool:
+        try:
+            self._call(
+                operation, function, qualifier, method, FunctionName=function, Qualifier=qualifier
+            )
+        except NotFound:
+            return False
+        return True
+
+    def _mutate(
+        self,
+        operation: str,
+        function: str,
+        alias: str,
+        method: Callable[..., Any],
+        params: dict[str, Any],
+    ) -> Mapping[str, Any]:
+        try:
+            data: Mapping[str, Any] = self._call(operation, function, alias, method, **params)
+        except NotFound as exc:
+            raise AwsError(
+                operation, function, "function or version not found", alias=alias, status=404
+            ) from exc
+        return data
