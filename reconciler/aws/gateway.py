@@ -55,8 +55,9 @@ log = logging.getLogger("reconciler.aws.gateway")
 PAGE_SIZE = 50
 # DescribeAlarms takes at most 100 names per call.
 ALARM_BATCH = 100
-# Operations with their own quota (and so their own client-side bucket).
-_QUOTAS = {"GetFunction": "get_function", "DescribeAlarms": "cloudwatch"}
+# Operations with their own quota (and so their own client-side bucket);
+# GetFunctionConfiguration shares Lambda's control-plane one.
+_QUOTAS = {"DescribeAlarms": "cloudwatch"}
 _NOT_FOUND_CODES = {"ResourceNotFoundException"}
 _RETRYABLE_NETWORK = (
     botocore.exceptions.ConnectionError,
@@ -324,21 +325,26 @@ class LambdaGateway:
         return None if data is None else version_from(data)
 
     def wait_until_updated(self, function: str) -> VersionInfo | None:
-        """Poll GetFunction (its own quota) until LastUpdateStatus settles."""
+        """Poll GetFunctionConfiguration until LastUpdateStatus settles (not GetFunction:
+        its answer carries a download URL of the code, which the read role must not get)."""
         policy = self._policy
         deadline = self.session._clock() + policy.settle_timeout
         while True:
             data = self._optional(
-                "GetFunction", function, None, self._client.get_function, FunctionName=function
+                "GetFunctionConfiguration",
+                function,
+                None,
+                self._client.get_function_configuration,
+                FunctionName=function,
             )
             if data is None:
                 return None
-            info = version_from(data.get("Configuration", {}))
+            info = version_from(data)
             if info.last_update_status != "InProgress" and info.state != "Pending":
                 return info
             if self.session._clock() >= deadline:
                 raise ConflictError(
-                    "GetFunction",
+                    "GetFunctionConfiguration",
                     function,
                     f"still {info.last_update_status} after {policy.settle_timeout:.0f}s",
                     code="ResourceConflictException",
