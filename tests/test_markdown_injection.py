@@ -246,3 +246,19 @@ def test_escapes_render_as_written(value: str) -> None:
         assert " ".join(shown[2:].split()) == words
     assert not REFERENCE.search("".join(t for t in re.split(r"<code>.*?</code>", html(value))))
     assert "\n" not in cell(value)
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_text_reports_carry_no_workflow_commands_or_escapes(name: str) -> None:
+    """The action prints the text rendering in the job log, where a line starting
+    with "::" is a workflow command and escape sequences reach the terminal."""
+    from reconciler.report.text import render_text
+
+    payload = "ok\n::add-mask::x\n  ::error file=a::forged\r::warning::cr \x1b[2J\x9b31m end"
+    doc = load(name)
+    doc.setdefault("summary_line", "Plan: see above")  # the CLI's documents carry one
+    out = render_text(inject(doc, lambda _: payload))
+    assert ": :add-mask::x" in out  # the hostile text is shown, defused
+    for line in out.splitlines():
+        assert not line.lstrip().startswith("::"), line
+    assert "\x1b" not in out and "\x9b" not in out and "\r" not in out
