@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from reconciler.errors import Diagnostic, ManifestError
 from reconciler.manifest import schema, semantics
 from reconciler.manifest.build import build_function
-from reconciler.manifest.loader import LoadedFile, load_file, outside_root
+from reconciler.manifest.loader import LoadedFile, load_file
 from reconciler.manifest.model import FunctionSpec, ManifestSet, SourcePos
+from reconciler.manifest.paths import outside_root
 
 __all__ = ["check_manifests", "discover_files", "load_manifests"]
 
