@@ -21,7 +21,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict .github/actions/reconcile/entry.py
 
 lint-workflows: $(STAMP)
-	$(BIN)/zizmor --offline --no-progress .github/workflows .github/actions
+	$(BIN)/zizmor --offline --persona pedantic --no-progress .github
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions .github/actions/*/action.yml
 

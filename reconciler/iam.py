@@ -4,7 +4,23 @@
 against the gateway module), the IAM action it needs, whether it mutates, what
 it is scoped to, and which feature makes the tool call it. A policy contains
 only the actions of the features the manifests use, scoped to the ARNs of the
-managed functions (and their qualifiers) and of the rollout alarms.
+managed functions.
+
+Scopes (a test checks each against AWS's Service Authorization Reference):
+
+* ``function``: the unqualified function ARN (``function:NAME``), for calls
+  on the function itself (list aliases and versions, publish, read $LATEST);
+* ``qualified``: ``function:NAME:*`` only, for calls the tool always makes
+  with a qualifier (aliases, version deletion, provisioned concurrency). The
+  bare ARN is never granted with them: ``DeleteFunction`` on it deletes the
+  whole function with every version;
+* ``both``: calls made with and without a qualifier;
+* ``any``: ``*``, for actions without resource-level permissions, and for
+  ``DescribeAlarms``, which returns composite alarms only when allowed on
+  ``*`` (the tool asks for metric and composite alarms).
+
+The read policy has no ``lambda:GetFunction``: its answer carries a presigned
+URL to the deployment package. The tool polls ``GetFunctionConfiguration``.
 """
 
 from __future__ import annotations
@@ -14,14 +30,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.errors import UsageError
-from reconciler.manifest.model import FunctionSpec
+from reconciler.manifest.model import FUNCTION_NAME_RE, FunctionSpec
+
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 
 
 @dataclass(frozen=True)
 class Operation:
     action: str
     mutating: bool
-    scope: str  # function | alarm | any
+    scope: str  # function | qualified | both | any
     # core | content | split | rollout | gc | provisioned | guard; several: space-separated
     feature: str
 
@@ -29,19 +47,16 @@ class Operation:
 OPERATIONS: dict[str, Operation] = {
     # Reads every plan/drift/status makes.
     "ListAliases": Operation("lambda:ListAliases", False, "function", "core"),
-    "GetAlias": Operation("lambda:GetAlias", False, "function", "core"),
-    "GetFunctionConfiguration": Operation(
-        "lambda:GetFunctionConfiguration", False, "function", "core"
-    ),
+    "GetAlias": Operation("lambda:GetAlias", False, "qualified", "core"),
+    # Versions by number, and $LATEST while waiting for an update to settle.
+    "GetFunctionConfiguration": Operation("lambda:GetFunctionConfiguration", False, "both", "core"),
     "ListVersionsByFunction": Operation("lambda:ListVersionsByFunction", False, "function", "core"),
-    # Waiting for an update in progress to settle (its own quota).
-    "GetFunction": Operation("lambda:GetFunction", False, "function", "core"),
     "GetCallerIdentity": Operation("sts:GetCallerIdentity", False, "any", "guard"),
-    "DescribeAlarms": Operation("cloudwatch:DescribeAlarms", False, "alarm", "rollout"),
+    "DescribeAlarms": Operation("cloudwatch:DescribeAlarms", False, "any", "rollout"),
     "ListEventSourceMappings": Operation("lambda:ListEventSourceMappings", False, "any", "gc"),
     "ListFunctionUrlConfigs": Operation("lambda:ListFunctionUrlConfigs", False, "function", "gc"),
     "GetProvisionedConcurrencyConfig": Operation(
-        "lambda:GetProvisionedConcurrencyConfig", False, "function", "provisioned"
+        "lambda:GetProvisionedConcurrencyConfig", False, "qualified", "provisioned"
     ),
     # Version collection reads it too: a version with provisioned concurrency is kept.
     "ListProvisionedConcurrencyConfigs": Operation(
@@ -49,15 +64,16 @@ OPERATIONS: dict[str, Operation] = {
     ),
     # Mutations: apply only.
     "PublishVersion": Operation("lambda:PublishVersion", True, "function", "core"),
-    "CreateAlias": Operation("lambda:CreateAlias", True, "function", "core"),
-    "UpdateAlias": Operation("lambda:UpdateAlias", True, "function", "core"),
-    "DeleteAlias": Operation("lambda:DeleteAlias", True, "function", "core"),
-    "DeleteFunction": Operation("lambda:DeleteFunction", True, "function", "gc"),
+    "CreateAlias": Operation("lambda:CreateAlias", True, "qualified", "core"),
+    "UpdateAlias": Operation("lambda:UpdateAlias", True, "qualified", "core"),
+    "DeleteAlias": Operation("lambda:DeleteAlias", True, "qualified", "core"),
+    # Always with a version qualifier: old versions only, never the function.
+    "DeleteFunction": Operation("lambda:DeleteFunction", True, "qualified", "gc"),
     "PutProvisionedConcurrencyConfig": Operation(
-        "lambda:PutProvisionedConcurrencyConfig", True, "function", "provisioned"
+        "lambda:PutProvisionedConcurrencyConfig", True, "qualified", "provisioned"
     ),
     "DeleteProvisionedConcurrencyConfig": Operation(
-        "lambda:DeleteProvisionedConcurrencyConfig", True, "function", "provisioned"
+        "lambda:DeleteProvisionedConcurrencyConfig", True, "qualified", "provisioned"
     ),
 }
 
@@ -93,16 +109,55 @@ def _where(spec: FunctionSpec, account: str | None, region: str | None) -> tuple
     return acct, reg
 
 
+def region_partition(region: str) -> str:
+    """The partition a region belongs to (China and GovCloud have their own)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def partition_of(specs: Sequence[FunctionSpec], region: str | None, chosen: str | None) -> str:
+    """One partition for the whole policy: the manifests' ARNs, else ``chosen``
+    (``--partition``), else the regions'. A role lives in one partition."""
+    if chosen is not None and chosen not in PARTITIONS:
+        raise UsageError(f"--partition is one of {', '.join(PARTITIONS)}, not {chosen!r}")
+    found: dict[str, str] = {}
+    for spec in specs:
+        match = FUNCTION_NAME_RE.fullmatch(spec.function)
+        written = match.group(2) if match and match.group(1) else None
+        if written is not None:
+            found.setdefault(written, spec.function)
+    for written, where in found.items():
+        if written not in PARTITIONS:
+            raise UsageError(f"{where}: unknown partition {written!r}")
+        if chosen is not None and written != chosen:
+            raise UsageError(f"{where} is in partition {written}, but --partition is {chosen}")
+    if len(found) > 1:
+        names = " and ".join(sorted(found))
+        raise UsageError(f"the manifests span the partitions {names}: one policy per partition")
+    if found:
+        return next(iter(found))
+    if chosen is not None:
+        return chosen
+    regions = {spec.region or region for spec in specs} - {None}
+    by_region = {region_partition(r) for r in regions if r}
+    if len(by_region) > 1:
+        raise UsageError("the manifests' regions span partitions: pass --partition per target")
+    return by_region.pop() if by_region else "aws"
+
+
 def policy(
     specs: Sequence[FunctionSpec],
     mode: str,
     *,
     account: str | None = None,
     region: str | None = None,
+    partition: str | None = None,
 ) -> dict[str, Any]:
     """The IAM policy document for ``mode`` (``read`` or ``apply``)."""
     if mode not in ("read", "apply"):
         raise UsageError("--mode is read or apply")
+    part = partition_of(specs, region, partition)
     used = features_used(specs)
     chosen = [
         op
@@ -110,16 +165,12 @@ def policy(
         if used.intersection(op.feature.split()) and (mode == "apply" or not op.mutating)
     ]
     functions: list[str] = []
-    alarms: list[str] = []
+    qualifiers: list[str] = []
     for spec in specs:
         acct, reg = _where(spec, account, region)
-        base = f"arn:aws:lambda:{reg}:{acct}:function:{spec.name}"
-        functions += [base, f"{base}:*"]
-        for alias in spec.aliases:
-            if alias.rollout is not None:
-                alarms += [
-                    f"arn:aws:cloudwatch:{reg}:{acct}:alarm:{name}" for name in alias.rollout.alarms
-                ]
+        base = f"arn:{part}:lambda:{reg}:{acct}:function:{spec.name}"
+        functions.append(base)
+        qualifiers.append(f"{base}:*")
     statements: list[dict[str, Any]] = []
 
     def add(sid: str, ops: list[Operation], resources: list[str] | str) -> None:
@@ -135,10 +186,16 @@ def policy(
                 }
             )
 
-    fn_ops = [o for o in chosen if o.scope == "function"]
-    add("ReadManagedFunctions", [o for o in fn_ops if not o.mutating], functions)
-    add("ChangeManagedFunctions", [o for o in fn_ops if o.mutating], functions)
-    add("ReadRolloutAlarms", [o for o in chosen if o.scope == "alarm"], alarms)
+    def pick(mutating: bool, scopes: tuple[str, ...]) -> list[Operation]:
+        return [o for o in chosen if o.mutating == mutating and o.scope in scopes]
+
+    add("ReadManagedFunctions", pick(False, ("function", "both")), functions)
+    add("ReadManagedVersionsAndAliases", pick(False, ("qualified", "both")), qualifiers)
+    add("PublishManagedFunctions", pick(True, ("function", "both")), functions)
+    add("ChangeManagedVersionsAndAliases", pick(True, ("qualified", "both")), qualifiers)
+    alarms = [o for o in chosen if o.action == "cloudwatch:DescribeAlarms"]
+    # Scoped to alarm ARNs, DescribeAlarms leaves composite alarms out of its answer.
+    add("DescribeAlarmsOnStarSoCompositeAlarmsAreReturned", alarms, "*")
     # These actions support no resource-level scoping in IAM.
-    add("AccountWideReads", [o for o in chosen if o.scope == "any"], "*")
+    add("AccountWideReads", [o for o in chosen if o.scope == "any" and o not in alarms], "*")
     return {"Version": "2012-10-17", "Statement": statements}

@@ -78,7 +78,7 @@ class FakeGateway:
         return self.versions.get(function, {}).get(qualifier)
 
     def wait_until_updated(self, function: str) -> VersionInfo | None:
-        self._hook("GetFunction")
+        self._hook("GetFunctionConfiguration")
         return self.versions.get(function, {}).get("$LATEST")
 
     # -- mutations -----------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from botocore import xform_name
 
 import reconciler.aws
+from reconciler.errors import UsageError
 from reconciler.iam import OPERATIONS, policy
 from reconciler.manifest.model import (
     AliasSpec,
@@ -114,7 +116,6 @@ def test_only_features_in_use_are_granted():
         "lambda:GetAlias",
         "lambda:GetFunctionConfiguration",
         "lambda:ListVersionsByFunction",
-        "lambda:GetFunction",
         "lambda:PublishVersion",
         "lambda:CreateAlias",
         "lambda:UpdateAlias",
@@ -122,19 +123,140 @@ def test_only_features_in_use_are_granted():
     }
 
 
-def test_resources_are_scoped_to_functions_qualifiers_and_alarms():
+def test_resources_are_scoped_to_functions_and_qualifiers():
     doc = policy(every_feature(), "apply", account="111111111111", region="us-east-1")
     by_sid = {s["Sid"]: s for s in doc["Statement"]}
-    assert by_sid["ReadManagedFunctions"]["Resource"] == [
+    bare = [
         "arn:aws:lambda:eu-west-1:123456789012:function:pay",
-        "arn:aws:lambda:eu-west-1:123456789012:function:pay:*",
         "arn:aws:lambda:us-east-1:111111111111:function:orders",
-        "arn:aws:lambda:us-east-1:111111111111:function:orders:*",
     ]
-    assert by_sid["ReadRolloutAlarms"]["Resource"] == [
-        "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:pay-errors"
-    ]
+    assert by_sid["ReadManagedFunctions"]["Resource"] == bare
+    assert by_sid["PublishManagedFunctions"]["Resource"] == bare
+    qualified = [f"{arn}:*" for arn in bare]
+    assert by_sid["ReadManagedVersionsAndAliases"]["Resource"] == qualified
+    assert by_sid["ChangeManagedVersionsAndAliases"]["Resource"] == qualified
     assert by_sid["AccountWideReads"]["Resource"] == "*"
+    alarms = by_sid["DescribeAlarmsOnStarSoCompositeAlarmsAreReturned"]
+    assert alarms["Action"] == ["cloudwatch:DescribeAlarms"] and alarms["Resource"] == "*"
+
+
+def test_delete_function_is_never_granted_on_the_bare_function():
+    """DeleteFunction without a qualifier deletes the function and all its versions."""
+    doc = policy(every_feature(), "apply", account="111111111111", region="us-east-1")
+    for statement in doc["Statement"]:
+        if "lambda:DeleteFunction" in statement["Action"]:
+            assert all(r.endswith(":*") for r in statement["Resource"]), statement
+    qualified_only = {a for a, types in SAR.items() if types == {"qualified"}}
+    assert {"lambda:DeleteFunction", "lambda:CreateAlias"} <= qualified_only
+
+
+def test_read_policy_cannot_download_code():
+    doc = policy(every_feature(), "read", account="111111111111", region="us-east-1")
+    assert "lambda:GetFunction" not in actions(doc)
+    assert "lambda:GetFunctionConfiguration" in actions(doc)
+
+
+# AWS's Service Authorization Reference: the resource types each action accepts
+# in a policy's Resource element ("Actions, resources, and condition keys for
+# AWS Lambda" / "... for Amazon CloudWatch" / "... for AWS Security Token
+# Service", https://docs.aws.amazon.com/service-authorization/latest/reference/
+# list_awslambda.html, list_amazoncloudwatch.html, list_awssecuritytokenservice.html).
+# "function" is arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName};
+# "qualified" its version/alias form ...:function:${FunctionName}:${Qualifier};
+# "*" an action without resource-level permissions (or, for DescribeAlarms, the
+# only scope under which composite alarms are returned). The tool's calls with
+# a qualifier are authorised against the qualified ARN; those without against
+# the function's, so each action's set is what the tool's calls need.
+SAR: dict[str, set[str]] = {
+    "lambda:ListAliases": {"function"},
+    "lambda:GetAlias": {"qualified"},
+    "lambda:CreateAlias": {"qualified"},
+    "lambda:UpdateAlias": {"qualified"},
+    "lambda:DeleteAlias": {"qualified"},
+    "lambda:GetFunctionConfiguration": {"function", "qualified"},
+    "lambda:ListVersionsByFunction": {"function"},
+    "lambda:PublishVersion": {"function"},
+    "lambda:DeleteFunction": {"qualified"},
+    "lambda:ListFunctionUrlConfigs": {"function"},
+    "lambda:ListProvisionedConcurrencyConfigs": {"function"},
+    "lambda:GetProvisionedConcurrencyConfig": {"qualified"},
+    "lambda:PutProvisionedConcurrencyConfig": {"qualified"},
+    "lambda:DeleteProvisionedConcurrencyConfig": {"qualified"},
+    "lambda:ListEventSourceMappings": {"*"},
+    "sts:GetCallerIdentity": {"*"},
+    "cloudwatch:DescribeAlarms": {"*"},
+}
+ARN = re.compile(
+    r"arn:(?P<partition>aws(-cn|-us-gov)?):lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+"
+    r"(?P<qualified>:\*)?"
+)
+
+
+def resource_type(resource: str) -> str:
+    if resource == "*":
+        return "*"
+    match = ARN.fullmatch(resource)
+    assert match, f"not a function ARN: {resource}"
+    return "qualified" if match["qualified"] else "function"
+
+
+@pytest.mark.parametrize("mode", ["read", "apply"])
+def test_every_action_matches_the_service_authorization_reference(mode):
+    doc = policy(every_feature(), mode, account="111111111111", region="us-east-1")
+    granted: dict[str, set[str]] = {}
+    for statement in doc["Statement"]:
+        resources = statement["Resource"]
+        for action in statement["Action"]:
+            assert action in SAR, f"{action} is not in the reference table"
+            for resource in [resources] if isinstance(resources, str) else resources:
+                granted.setdefault(action, set()).add(resource_type(resource))
+    for action, types in granted.items():
+        assert types == SAR[action], f"{action}: granted on {types}, AWS takes {SAR[action]}"
+    assert {o.action for o in OPERATIONS.values()} == set(SAR)
+
+
+def spec(function: str, region: str | None = None, account: str | None = None) -> FunctionSpec:
+    name = function.rsplit(":", 1)[-1]
+    return FunctionSpec(
+        function, name, region, account, False, (AliasSpec("live", PinnedVersion(1)),)
+    )
+
+
+def resources(doc: dict) -> set[str]:
+    out: set[str] = set()
+    for s in doc["Statement"]:
+        out |= {s["Resource"]} if isinstance(s["Resource"], str) else set(s["Resource"])
+    return out - {"*"}
+
+
+@pytest.mark.parametrize(
+    ("function", "region", "partition", "expected"),
+    [
+        ("arn:aws-cn:lambda:cn-north-1:123456789012:function:pay", "cn-north-1", None, "aws-cn"),
+        ("pay", "cn-north-1", None, "aws-cn"),
+        ("pay", "us-gov-west-1", None, "aws-us-gov"),
+        ("pay", "eu-west-1", None, "aws"),
+        ("pay", "eu-west-1", "aws-us-gov", "aws-us-gov"),
+    ],
+)
+def test_partition_comes_from_the_arns_the_option_or_the_region(
+    function, region, partition, expected
+):
+    doc = policy([spec(function, region, "123456789012")], "apply", partition=partition)
+    assert {r.split(":")[1] for r in resources(doc)} == {expected}
+
+
+def test_conflicting_partitions_are_refused():
+    cn = spec(
+        "arn:aws-cn:lambda:cn-north-1:123456789012:function:pay", "cn-north-1", "123456789012"
+    )
+    with pytest.raises(UsageError, match="--partition is aws"):
+        policy([cn], "read", partition="aws")
+    other = spec(
+        "arn:aws:lambda:eu-west-1:123456789012:function:orders", "eu-west-1", "123456789012"
+    )
+    with pytest.raises(UsageError, match="span the partitions"):
+        policy([cn, other], "read")
 
 
 def test_cli_output_is_json_and_needs_account_and_region(tmp_path):
@@ -156,7 +278,15 @@ def test_cli_output_is_json_and_needs_account_and_region(tmp_path):
     assert ok.returncode == 0, ok.stderr
     doc = json.loads(ok.stdout)
     assert doc["Version"] == "2012-10-17"
-    assert "arn:aws:lambda:eu-west-1:111111111111:function:f:*" in doc["Statement"][0]["Resource"]
+    assert doc["Statement"][0]["Resource"] == ["arn:aws:lambda:eu-west-1:111111111111:function:f"]
+    cn = subprocess.run(
+        [*base, "--account", "111111111111", "--region", "cn-north-1", "--partition", "aws-cn"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert cn.returncode == 0, cn.stderr
+    assert '"arn:aws-cn:lambda:cn-north-1:111111111111:function:f"' in cn.stdout
 
 
 @pytest.mark.parametrize("mode", ["read", "apply"])

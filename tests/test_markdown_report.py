@@ -143,7 +143,7 @@ def test_newlines_and_html_in_table_cells() -> None:
     doc["drift"][1]["actual"] = "line one\nline <two>"
     rows = table_rows(render(doc))
     beta = next(r for r in rows if r[1] == "`beta`")
-    assert beta[4] == "line one<br>line &lt;two>"
+    assert beta[4] == "line one<br>line \\<two\\>"
 
 
 def test_code_spans_survive_backticks() -> None:
@@ -161,7 +161,9 @@ def test_dollar_signs_cannot_start_math() -> None:
 def test_drift_heading_and_details() -> None:
     text = render(load("drift"))
     assert "### ⚠️ reconciler drift: drift detected (3 findings in 1 function)" in text
-    assert "<details open>\n<summary><b>payments-api</b> (eu-west-1) — drifted</summary>" in text
+    assert (
+        "<details open>\n<summary><code>payments-api</code> (eu-west-1) — drifted</summary>" in text
+    )
     assert "1 function in sync: `checkout` (eu-west-1)" in text
     assert "1 informational finding" in text
 
@@ -210,8 +212,8 @@ def test_details_open_only_when_short() -> None:
         dict(copy.deepcopy(template), alias=f"old-{n}") for n in range(25)
     ]
     text = render(doc)
-    assert "<details>\n<summary><b>orders-worker</b>" in text
-    assert "<details open>\n<summary><b>payments-api</b>" in text
+    assert "<details>\n<summary><code>orders-worker</code>" in text
+    assert "<details open>\n<summary><code>payments-api</code>" in text
 
 
 def test_truncation_keeps_marker_and_says_where_the_rest_is() -> None:

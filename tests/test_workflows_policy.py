@@ -215,12 +215,19 @@ args = sys.argv[1:]
 state = json.load(open(os.environ["GH_STATE"]))
 entry = {{"args": args}}
 if "--input" in args:
-    entry["input"] = json.load(open(args[args.index("--input") + 1]))
+    source = args[args.index("--input") + 1]
+    entry["input"] = json.load(sys.stdin if source == "-" else open(source))
 with open(os.environ["GH_LOG"], "a") as log:
     log.write(json.dumps(entry) + "\\n")
 method = args[args.index("--method") + 1] if "--method" in args else "GET"
 endpoint = next(a for a in args if a.startswith("repos/"))
 if method == "GET":
+    if "/commits/" in endpoint:
+        print(state["head"])
+        sys.exit(0)
+    if "/oidc/" in endpoint:
+        print(json.dumps({{"use_default": True}}))
+        sys.exit(0)
     if "/labels/" in endpoint:
         sys.exit(0 if state.get("label") else 1)
     items = state["comments"] if "/comments" in endpoint else state["issues"]
@@ -273,8 +280,10 @@ def writes(calls: list[Any]) -> list[tuple[str, str]]:
     ]
 
 
-def comment(id_: int, body: str, kind: str = "Bot") -> dict[str, Any]:
-    return {"id": id_, "body": body, "user": {"type": kind, "login": "github-actions[bot]"}}
+def comment(
+    id_: int, body: str, kind: str = "Bot", login: str = "github-actions[bot]"
+) -> dict[str, Any]:
+    return {"id": id_, "body": body, "user": {"type": kind, "login": login}}
 
 
 @pytest.fixture
@@ -299,12 +308,21 @@ def test_sticky_comment_is_updated_in_place(gh: Any, body: Path) -> None:
         "comments": [
             comment(1, "> <!-- reconciler:plan -->\nquoted by a person", "User"),
             comment(2, "<!-- reconciler:drift -->\nanother report"),
-            comment(3, "<!-- reconciler:plan -->\nthe old plan"),
+            comment(3, "<!-- reconciler:plan -->\nplanted by another app", login="evil[bot]"),
+            comment(4, "<!-- reconciler:plan -->\nthe old plan"),
         ]
     }
     code, calls = gh("sticky-comment.sh", state, str(body), PR_NUMBER="7")
     assert code == 0
-    assert writes(calls) == [("PATCH", "repos/acme/lambdas/issues/comments/3")]
+    assert writes(calls) == [("PATCH", "repos/acme/lambdas/issues/comments/4")]
+
+
+@needs_jq
+def test_sticky_comment_ignores_markers_from_other_bots(gh: Any, body: Path) -> None:
+    planted = comment(3, "<!-- reconciler:plan -->\nplanted", login="renovate[bot]")
+    code, calls = gh("sticky-comment.sh", {"comments": [planted]}, str(body), PR_NUMBER="7")
+    assert code == 0
+    assert writes(calls) == [("POST", "repos/acme/lambdas/issues/7/comments")]
 
 
 @needs_jq
@@ -319,8 +337,10 @@ def test_sticky_comment_needs_a_marker_and_fails_loudly(gh: Any, body: Path) -> 
     assert code != 0
 
 
-def issue(number: int, title: str, pull: bool = False) -> dict[str, Any]:
-    item: dict[str, Any] = {"number": number, "title": title}
+def issue(
+    number: int, title: str, pull: bool = False, login: str = "github-actions[bot]"
+) -> dict[str, Any]:
+    item: dict[str, Any] = {"number": number, "title": title, "user": {"login": login}}
     if pull:
         item["pull_request"] = {"url": "..."}
     return item
@@ -335,6 +355,7 @@ def test_drift_opens_one_issue(gh: Any, body: Path) -> None:
         "issues": [
             issue(4, "Drift detected on [210987654321/eu-west-1]"),
             issue(5, "Drift detected on [123456789012/eu-west-1]", pull=True),
+            issue(6, "Drift detected on [123456789012/eu-west-1]", login="someone"),
         ]
     }
     env = dict(DRIFT_ENV, DRIFT_DETECTED="true", BODY_FILE=str(body))
@@ -381,3 +402,66 @@ def test_drift_issue_fails_when_posting_fails(gh: Any, body: Path) -> None:
     env = dict(DRIFT_ENV, DRIFT_DETECTED="true", BODY_FILE=str(body))
     code, _ = gh("drift-issue.sh", state, **env)
     assert code != 0
+
+
+HEAD = "a" * 40
+
+
+@needs_jq
+def test_head_of_main_lets_the_newest_commit_apply(gh: Any, tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    for sha, current in ((HEAD, "true"), ("b" * 40, "false")):
+        out.write_text("", encoding="utf-8")
+        code, calls = gh("head-of-main.sh", {"head": HEAD}, SHA=sha, GITHUB_OUTPUT=str(out))
+        assert code == 0
+        assert out.read_text(encoding="utf-8") == f"current={current}\n"
+        assert writes(calls) == []
+    code, _ = gh("head-of-main.sh", {"head": "oops"}, SHA=HEAD, GITHUB_OUTPUT=str(out))
+    assert code != 0
+
+
+@needs_jq
+def test_oidc_subject_script_sets_repo_context_and_ref(gh: Any) -> None:
+    code, calls = gh("oidc-subject.sh", {}, "acme/lambdas")
+    assert code == 0 and writes(calls) == []
+    code, calls = gh("oidc-subject.sh", {}, "acme/lambdas", "--apply")
+    assert code == 0
+    assert writes(calls) == [("PUT", "repos/acme/lambdas/actions/oidc/customization/sub")]
+    assert calls[-1]["input"] == {
+        "use_default": False,
+        "include_claim_keys": ["repo", "context", "ref"],
+    }
+    code, _ = gh("oidc-subject.sh", {}, "not a repo")
+    assert code != 0
+
+
+def test_applies_run_one_at_a_time_in_commit_order() -> None:
+    doc = load(workflow("apply"))
+    # Workflow level, one group for all targets and commits: runs never overlap.
+    assert doc["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
+    targets, apply = doc["jobs"]["targets"], doc["jobs"]["apply"]
+    assert "needs.targets.outputs.current == 'true'" in apply["if"]
+    assert targets["outputs"]["current"] == "${{ steps.head.outputs.current }}"
+    for job in (targets, apply):
+        names = [step.get("id") for step in job["steps"]]
+        assert "head" in names
+        after = job["steps"][names.index("head") + 1 :]
+        acting = [s for s in after if "uses" in s and "checkout" not in s["uses"]]
+        acting = [s for s in acting if "upload-artifact" not in s["uses"]]
+        assert acting and all(s["if"] == "steps.head.outputs.current == 'true'" for s in acting)
+        head = job["steps"][names.index("head")]
+        assert "head-of-main.sh" in head["run"] and head["env"]["SHA"] == "${{ github.sha }}"
+    creds = [s.get("uses", "").startswith(CONFIGURE_AWS) for s in apply["steps"]]
+    assert creds.index(True) > [s.get("id") for s in apply["steps"]].index("head")
+
+
+def test_rollout_and_apply_share_the_per_target_group() -> None:
+    apply = jobs(workflow("apply"))["apply"]["concurrency"]
+    rollout = jobs(workflow("rollout"))["rollout"]["concurrency"]
+    assert apply == rollout
+    assert apply == {"group": "reconciler-target-${{ matrix.slug }}", "cancel-in-progress": False}
+
+
+def test_make_test_lints_workflows_pedantically() -> None:
+    makefile = (GITHUB.parent / "Makefile").read_text(encoding="utf-8")
+    assert "zizmor --offline --persona pedantic --no-progress .github" in makefile

@@ -5,7 +5,8 @@
 # usage: drift-issue.sh
 # env:   GH_TOKEN, REPO (owner/name), TARGET (ACCOUNT/REGION),
 #        DRIFT_DETECTED (true|false), BODY_FILE (markdown report), RUN_URL
-# The issue is found by its label and by "[TARGET]" in its title.
+# The issue is found by its label, by "[TARGET]" in its title and by its
+# author: github-actions[bot] (the workflow's own token), never anyone else.
 set -euo pipefail
 
 : "${REPO:?}" "${TARGET:?}" "${DRIFT_DETECTED:?}" "${RUN_URL:?}"
@@ -15,7 +16,8 @@ title="Drift detected on $tag"
 
 issues=$(gh api --paginate "repos/$REPO/issues?state=open&labels=$label&per_page=100")
 number=$(jq -rs --arg tag "$tag" \
-  '[.[][] | select(.pull_request == null and (.title | contains($tag)))][0].number // empty' \
+  '[.[][] | select(.pull_request == null and .user.login == "github-actions[bot]"
+     and (.title | contains($tag)))][0].number // empty' \
   <<<"$issues")
 
 payload=$(mktemp)

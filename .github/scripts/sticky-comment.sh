@@ -5,7 +5,9 @@
 # env:   GH_TOKEN, REPO (owner/name), PR_NUMBER
 # The body's first line is the hidden marker (<!-- reconciler:... -->): the
 # comment whose body starts with it is edited in place, so each pull request
-# keeps one report comment however often it is pushed to.
+# keeps one report comment however often it is pushed to. Only a comment
+# written by github-actions[bot] (the workflow's own token) counts: another
+# bot or app could otherwise plant the marker and have its comment edited.
 set -euo pipefail
 
 body_file=$1
@@ -23,7 +25,8 @@ jq -n --rawfile body "$body_file" '{body: $body}' >"$payload"
 # Pages come back as separate JSON arrays; jq -s joins them.
 comments=$(gh api --paginate "repos/$REPO/issues/$PR_NUMBER/comments?per_page=100")
 existing=$(jq -rs --arg marker "$marker" \
-  '[.[][] | select(.user.type == "Bot" and (.body | startswith($marker)))][0].id // empty' \
+  '[.[][] | select(.user.login == "github-actions[bot]" and .user.type == "Bot"
+     and (.body | startswith($marker)))][0].id // empty' \
   <<<"$comments")
 
 if [ -n "$existing" ]; then

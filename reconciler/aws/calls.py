@@ -36,9 +36,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("reconciler.aws.calls")
 
-# Operations with their own quota (and so their own client-side bucket).
+# Operations with their own quota (and so their own client-side bucket);
+# GetFunctionConfiguration shares Lambda's control-plane one.
 _QUOTAS = {
-    "GetFunction": "get_function",
     "DescribeAlarms": "cloudwatch",
     "GetCallerIdentity": "sts",
 }

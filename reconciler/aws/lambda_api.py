@@ -152,21 +152,26 @@ class LambdaGateway:
         return None if data is None else version_from(data)
 
     def wait_until_updated(self, function: str) -> VersionInfo | None:
-        """Poll GetFunction (its own quota) until LastUpdateStatus settles."""
+        """Poll GetFunctionConfiguration until LastUpdateStatus settles (not GetFunction:
+        its answer carries a download URL of the code, which the read role must not get)."""
         policy = self._policy
         deadline = self.session.clock() + policy.settle_timeout
         while True:
             data = self._optional(
-                "GetFunction", function, None, self._client.get_function, FunctionName=function
+                "GetFunctionConfiguration",
+                function,
+                None,
+                self._client.get_function_configuration,
+                FunctionName=function,
             )
             if data is None:
                 return None
-            info = version_from(data.get("Configuration", {}))
+            info = version_from(data)
             if info.last_update_status != "InProgress" and info.state != "Pending":
                 return info
             if self.session.clock() >= deadline:
                 raise ConflictError(
-                    "GetFunction",
+                    "GetFunctionConfiguration",
                     function,
                     f"still {info.last_update_status} after {policy.settle_timeout:.0f}s",
                     code="ResourceConflictException",

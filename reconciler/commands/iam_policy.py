@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 
-from reconciler.iam import MANAGED_POLICY_LIMIT, policy
+from reconciler.iam import MANAGED_POLICY_LIMIT, PARTITIONS, policy
 from reconciler.manifest import load_manifests
 
 NAME = "iam-policy"
@@ -25,11 +25,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="read: what plan/drift/status need; apply: that plus the mutations",
     )
     parser.add_argument("--account", help="account for manifests that name none")
+    parser.add_argument(
+        "--partition",
+        choices=PARTITIONS,
+        help="partition of the ARNs when no manifest names one in a function ARN "
+        "(default: from the regions: cn-* aws-cn, us-gov-* aws-us-gov, else aws)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     specs = load_manifests(args.paths).functions
-    document = policy(specs, args.mode, account=args.account, region=args.region)
+    document = policy(
+        specs, args.mode, account=args.account, region=args.region, partition=args.partition
+    )
     text = json.dumps(document, indent=2)
     compact = len(json.dumps(document, separators=(",", ":")))
     if compact > MANAGED_POLICY_LIMIT:

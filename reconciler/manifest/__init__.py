@@ -21,6 +21,7 @@ from reconciler.manifest import schema, semantics
 from reconciler.manifest.build import build_function
 from reconciler.manifest.loader import LoadedFile, load_file
 from reconciler.manifest.model import FunctionSpec, ManifestSet, SourcePos
+from reconciler.manifest.paths import outside_root
 
 __all__ = ["check_manifests", "discover_files", "load_manifests"]
 
@@ -55,15 +56,20 @@ def _discover(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic], dict[s
     for given in paths:
         order.setdefault(given, len(order))
         if os.path.isdir(given):
-            found = _walk_folder(given)
+            found, root = _walk_folder(given), given
             if not found:
                 problems.append(Diagnostic(given, 1, 1, "folder holds no *.yaml or *.yml file"))
         elif os.path.lexists(given):
-            found = [given]
+            found, root = [given], os.path.dirname(given) or os.curdir
         else:
             problems.append(Diagnostic(given, 1, 1, "no such file or folder"))
             continue
         for path in found:
+            refused = outside_root(path, root)
+            if refused is not None:
+                problems.append(Diagnostic(path, 1, 1, refused))
+                order.setdefault(path, len(order))
+                continue
             # The same file reached twice (a folder and a file in it) is read once,
             # or its functions would clash with themselves.
             real = os.path.realpath(path)

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 LATEST = "$LATEST"
 
-# botocore's FunctionName pattern for alias/publish calls (see the service model).
+# botocore's FunctionName pattern for alias/publish calls (see the service model),
+# ending in \Z: "$" would accept a final newline ("payments-api\n").
 FUNCTION_NAME_RE = re.compile(
     r"^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?"
-    r"(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$"
+    r"(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?\Z"
 )
 
 

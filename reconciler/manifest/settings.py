@@ -31,6 +31,7 @@ Unknown keys are errors, reported as ``file:line:col: message``.
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from typing import Any
 import yaml
 
 from reconciler.errors import UsageError
+from reconciler.manifest.loader import MAX_FILE_BYTES
 from reconciler.manifest.model import FunctionSpec
 
 DEFAULT = "default"
@@ -47,9 +49,11 @@ ANY = "*"
 MAX_MATRIX = 256
 SETTINGS_PATH = Path(".reconciler/settings.yaml")
 
-ACCOUNT_RE = re.compile(r"^\d{12}$")
-REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+# \Z, not $: "$" also matches before a final newline, which would let
+# "arn:...:role/x\n" through into the workflows' matrix.
+ACCOUNT_RE = re.compile(r"^\d{12}\Z")
+REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+\Z")
+ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}\Z")
 _ROLE_KEYS = ("plan_role", "apply_role")
 
 
@@ -285,15 +289,37 @@ def parse_settings(text: str, source: str) -> Settings:
     return Settings(accounts, default_region, default_roles, source)
 
 
-def load_settings(path: str | Path | None = None) -> Settings:
-    """Load ``path``, or the default file when present; empty settings otherwise."""
+def load_settings(path: str | Path | None = None, root: str | Path | None = None) -> Settings:
+    """Load ``path``, or the default file when present; empty settings otherwise.
+
+    The file must lie inside ``root`` (default: the working directory, the
+    repository's checkout), symbolic links resolved, and hold at most as much
+    as a manifest file may.
+    """
     if path is None:
         if not SETTINGS_PATH.is_file():
             return Settings()
         path = SETTINGS_PATH
     path = Path(path)
+    base = Path(root if root is not None else Path.cwd()).resolve()
+    real = path.resolve()
+    if not real.is_relative_to(base):
+        raise UsageError(
+            f"settings file {path} resolves to {real}, outside {base}: the settings file must "
+            "be inside the repository (a symbolic link may not lead out of it)"
+        )
     try:
-        text = path.read_text(encoding="utf-8")
+        status = real.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise UsageError(f"settings file {path} is not a regular file")
+        with real.open("rb") as handle:
+            content = handle.read(MAX_FILE_BYTES + 1)
     except OSError as err:
         raise UsageError(f"cannot read settings file {path}: {err.strerror or err}") from None
+    if len(content) > MAX_FILE_BYTES:
+        raise UsageError(f"settings file {path} is larger than 1 MiB, the most it may hold")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"settings file {path} is not valid UTF-8 text") from None
     return parse_settings(text, str(path))

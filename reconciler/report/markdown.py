@@ -15,16 +15,15 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from reconciler.report.escape import cell as _cell
-from reconciler.report.escape import code as _code
-from reconciler.report.escape import html as _html
-from reconciler.report.escape import longest_run as _longest_run
-from reconciler.report.escape import text as _text
+from reconciler.report import escape
 from reconciler.report.limits import MAX_CHARS
 from reconciler.report.limits import fit as _fit
 from reconciler.report.limits import squeeze as _squeeze
 
 __all__ = ["MAX_CHARS", "marker", "render", "target_label"]
+
+# Every value from AWS or the manifests goes through one of these (inert markdown).
+_cell, _code, _html, _text = escape.cell, escape.code, escape.html, escape.text
 
 # A function's <details> starts open when its body is this short.
 OPEN_LINES = 20
@@ -265,8 +264,9 @@ def _function_details(doc: Doc, body_of: Callable[[list[Doc]], list[str]]) -> li
         if not body:
             quiet.append(_where(info or {"function": key[0], "region": key[1]}))
             continue
-        suffix = f" — {_text(status)}" if status else ""
-        summary = f"<b>{_html(key[0])}</b> ({_html(key[1] or 'default region')}){suffix}"
+        suffix = f" — {_html(status)}" if status else ""
+        name = escape.html_code(key[0])
+        summary = f"{name} ({_html(key[1] or 'default region')}){suffix}"
         opened = " open" if len(body) <= OPEN_LINES else ""
         lines += [f"<details{opened}>", f"<summary>{summary}</summary>", ""]
         lines += [*body, "</details>", ""]
@@ -332,7 +332,7 @@ def _item(head: str, text: str) -> list[str]:
     text = text.strip()
     if "\n" not in text:
         return [f"- {head}: {_text(text)}" if text else f"- {head}"]
-    fence = "`" * max(3, _longest_run(text, "`") + 1)
+    fence = "`" * max(3, escape.longest_run(text, "`") + 1)
     block = [f"  {line}" if line else "" for line in text.splitlines()]
     return [f"- {head}:", "", f"  {fence}text", *block, f"  {fence}", ""]
 
@@ -373,7 +373,7 @@ def _value(value: Any, kind: Any = None) -> str:
 
 def _where(item: Doc, table: bool = False) -> str:
     where = _code(item.get("function") or "?", table=table)
-    return where + (f" ({_text(item['region'])})" if item.get("region") else "")
+    return where + (f" ({_text(item['region'], table)})" if item.get("region") else "")
 
 
 def _message(item: Doc) -> str:

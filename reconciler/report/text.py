@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -123,4 +124,20 @@ def render_text(doc: Doc) -> str:
     if mixed:
         # A merged report of different manifests (`report merge --allow-mixed`).
         text = f"Mixed manifests: {len(mixed)} different sets merged.\n\n{text}"
-    return text
+    return "".join(_inert_line(line) for line in text.splitlines(keepends=True))
+
+
+# C0 controls but tab and newline, DEL and C1: terminal escape sequences.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _inert_line(line: str) -> str:
+    """A line of the text report that a terminal or a CI log shows as written.
+
+    Descriptions and messages from AWS may hold escape sequences, and a line of
+    theirs starting with "::" would be a GitHub Actions workflow command in the
+    job log (the action prints this rendering there).
+    """
+    line = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", line)
+    stripped = line.lstrip()
+    return line.replace("::", ": :", 1) if stripped.startswith("::") else line

@@ -38,6 +38,7 @@ from tests.support.proxy_http import (
     parse_request,
     split_function_ref,
 )
+from tests.support.proxy_iam import IamPolicy
 from tests.support.proxy_lambda import LambdaOperations
 from tests.support.proxy_provisioned import ProvisionedOperations
 from tests.support.proxy_state import DEFAULT_ACCOUNT, PAGE_LIMIT
@@ -102,6 +103,8 @@ class FidelityProxy(ProvisionedOperations, LambdaOperations):
         self._log: list[RequestRecord] = []
         self._accepted: list[tuple[float, str]] = []
         self._hook: Hook | None = None
+        # An IAM policy the requests are checked against (None: moto's allow-all).
+        self.iam_policy: IamPolicy | None = None
         self._server = ProxyServer(("127.0.0.1", 0), ProxyHandler)
         self._server.proxy = self
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -243,7 +246,10 @@ class FidelityProxy(ProvisionedOperations, LambdaOperations):
                 self._hook(req.op, req.function, req.alias)
             except Exception as exc:
                 self.errors.append(exc)
-        reply = self._dispatch(req)
+        denied = self.iam_policy.check(req) if self.iam_policy is not None else None
+        reply = denied or self._dispatch(req)
+        if self.iam_policy is not None and denied is None:
+            reply = self.iam_policy.filter(req, reply)
         record.status = reply.status
         return None if verdict == "lost_reply" else reply
 
