@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from reconciler.applying.executor import FunctionOutcome, execute
-from reconciler.aws.gateway import LambdaGateway, Session, default_region
+from reconciler.aws.gateway import LambdaGateway, Session
 from reconciler.errors import AwsError, PlanError, ReconcilerError
 from reconciler.features.rollout.scope import rollouts_only
 from reconciler.features.rollout.strategy import RolloutPolicy
@@ -53,7 +53,7 @@ class Engine:
         self._specs: dict[FunctionRef, FunctionSpec] = {}
 
     def function_ref(self, spec: FunctionSpec) -> FunctionRef | None:
-        region = spec.region or self.options.region or default_region()
+        region = spec.region or self.options.region or self.session.default_region
         if region is None:
             return None
         # Calls use the bare name with the region's client: an ARN's region picks

@@ -48,7 +48,7 @@ from reconciler.errors import (
     ThrottledError,
 )
 
-__all__ = ["CallStats", "Connection", "EmulatorAdmin", "LambdaGateway", "Session", "default_region"]
+__all__ = ["CallStats", "Connection", "EmulatorAdmin", "LambdaGateway", "Session"]
 
 log = logging.getLogger("reconciler.aws.gateway")
 
@@ -79,12 +79,6 @@ def _client_config(concurrency: int) -> botocore.config.Config:
     )
 
 
-def default_region() -> str | None:
-    """The region boto3 would use from the environment/config, if any."""
-    region: str | None = boto3.session.Session().region_name
-    return region
-
-
 class Session:
     """Shared by all gateways of a run: clients per region, limits, stats."""
 
@@ -109,6 +103,8 @@ class Session:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._rng = random.Random()
+        # Read once per run: a boto3 Session per lookup costs ~10 ms.
+        self.default_region: str | None = self._boto.region_name
 
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
