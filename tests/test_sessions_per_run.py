@@ -8,6 +8,7 @@ the CLI runs in this process with the session constructors wrapped.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import boto3.session
 import botocore.session
 import pytest
 
+from reconciler.aws.gateway import Connection, Session
 from reconciler.cli import main
 from tests.support.moto_server import MotoServer, aws_env, create_function, lambda_client
 
@@ -97,3 +99,24 @@ def test_sessions_per_run_do_not_grow_with_functions(
     # One run, one region: one boto3 Session (and the botocore session inside it).
     assert few["boto3"] == 1
     assert few["botocore"] == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"AWS_REGION": "eu-west-3"}, "eu-west-3"),
+        ({"AWS_DEFAULT_REGION": "us-east-2"}, "us-east-2"),
+        # As the AWS CLI and the other SDKs: AWS_REGION wins.
+        ({"AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "us-east-2"}, "eu-west-3"),
+        ({}, None),
+    ],
+)
+def test_default_region_comes_from_the_environment(
+    env: dict[str, str], expected: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert Session(Connection()).default_region == expected

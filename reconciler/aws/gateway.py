@@ -14,6 +14,7 @@ that retries never exceed the shared quota.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -103,8 +104,10 @@ class Session:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._rng = random.Random()
-        # Read once per run: a boto3 Session per lookup costs ~10 ms.
-        self.default_region: str | None = self._boto.region_name
+        # Read once per run: a boto3 Session per lookup costs ~10 ms. botocore reads
+        # only AWS_DEFAULT_REGION; AWS_REGION (what the other SDKs and the AWS CLI
+        # read first) is what CI jobs usually set.
+        self.default_region: str | None = os.environ.get("AWS_REGION") or self._boto.region_name
 
     def client(self, service: str, region: str) -> Any:
         key = (service, region)

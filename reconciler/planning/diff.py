@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.aws.live import WEIGHT_EPSILON
 from reconciler.planning.actions import AliasState
 
@@ -44,6 +42,9 @@ def changed_fields(live: AliasState, desired: AliasState) -> tuple[str, ...]:
     right = _comparable(desired, with_description=managed)
     if _same(left, right):
         return ()  # the common, in-sync case: skip deepdiff's cost
+    # Imported here: ~90 ms of start-up that an in-sync run never needs.
+    from deepdiff import DeepDiff
+
     diff = DeepDiff(
         left,
         right,
