@@ -1,16 +1,17 @@
-"""Benchmark: reconciler at fleet scale against a local moto server.
+"""Benchmark: reconciler on manifests as users write them, each beside its floor.
 
-    make bench                      # 1000 functions x 3 versions x 3 aliases
-    .venv/bin/python bench/run.py --functions 5000 --skip-throttled
+    make bench                                       # the full matrix (about 25 minutes)
+    .venv/bin/python bench/run.py --functions 100 --scale 0 --skip-throttled   # a quick look
 
-Seeds N functions (3 published versions, 3 aliases each), writes manifests
-for them, then measures, each as a real CLI run in a child process: in-sync
-plan and drift; plan with 10% of aliases drifted; apply of that drift. Side by
-side, on the same server: one bare ListAliases per function (the floor for a
-drift check) and one sequential GetAlias per alias (what a hand-written script
-does). Then a drift check through a proxy enforcing AWS's 15 requests/second.
-Prints a table and writes bench/results/latest.json. Numbers, not assertions:
-nothing here fails a build.
+Seeds a moto server (in its own process) with N functions (3 published versions; `live`
+on 3, `beta` on 2, `dev` on $LATEST). For each manifest style in bench/styles.py it runs
+an in-sync `drift` as a real CLI process and, in the same run, its floor: a hand-written
+boto3 script making only the calls that style needs (bench/floor.py), also its own
+process. Per row: wall time (best of --repeat), ratio to the floor, calls per function
+(the report's `stats`; the proxy's count where the row runs through the proxy) and the
+child's peak RSS (wait4). Then a 10% drift planned and applied, scale rows (5,000 and
+10,000 functions), a drift through a proxy enforcing 15 req/s, and cold start.
+Prints the matrix and writes OUT.json and OUT.md. Numbers, not assertions.
 """
 
 from __future__ import annotations
@@ -25,17 +26,19 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import coldstart, styles  # noqa: E402
+from bench.report import markdown  # noqa: E402
 from reconciler.aws.gateway import Connection, EmulatorAdmin, Session  # noqa: E402
 from reconciler.sandbox.server import CREDENTIALS, REGION, demo_code  # noqa: E402
 
 KEYS = (CREDENTIALS["AWS_ACCESS_KEY_ID"], CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
-ALIASES = ("live", "beta", "dev")
 
 _SERVER = """
 import logging, sys
@@ -71,14 +74,14 @@ def session(url: str, concurrency: int = 16) -> Session:
     )
 
 
-def seed(url: str, count: int) -> None:
+def seed(url: str, start: int, stop: int) -> None:
     s = session(url)
     admin = EmulatorAdmin(s, REGION)
     gw = s.gateway(REGION)
     role = admin.ensure_role("bench")
 
     def one(i: int) -> None:
-        name = f"bench-{i:05d}"
+        name = styles.name(i)
         admin.create_function(name, demo_code(name, 1), role)
         admin.publish(name)
         for build in (2, 3):
@@ -89,94 +92,152 @@ def seed(url: str, count: int) -> None:
         gw.create_alias(name, "dev", "$LATEST", (), None)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(one, range(start, stop)))
+
+
+def restore(url: str, count: int, alias: str, version: str) -> None:
+    """Put one alias back as seeded (no weights, no description)."""
+    gw = session(url).gateway(REGION)
+
+    def one(i: int) -> None:
+        current = gw.get_alias(styles.name(i), alias)
+        assert current is not None
+        gw.update_alias(styles.name(i), alias, version, (), "", current.revision_id)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(one, range(count)))
 
 
-def write_manifests(folder: Path, count: int) -> None:
-    chunk = 250  # several documents per file, as teams do
-    for start in range(0, count, chunk):
-        docs = []
-        for i in range(start, min(count, start + chunk)):
-            docs.append(
-                f"apiVersion: reconciler/v1\nkind: LambdaFunction\nfunction: bench-{i:05d}\n"
-                f"region: {REGION}\naliases:\n  live:\n    version: 3\n  beta:\n    version: 2\n"
-                "  dev:\n    version: $LATEST\n"
-            )
-        (folder / f"fleet-{start:05d}.yaml").write_text("---\n".join(docs), encoding="utf-8")
+# The child is started by this small interpreter and timed there: a process's peak RSS
+# (ru_maxrss) counts the memory of the process it was forked from, and this benchmark's
+# own process is larger than some of the children it measures.
+_MEASURE = (
+    "import os, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "p = subprocess.Popen(sys.argv[1:])\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "t = time.perf_counter() - t\n"
+    "sys.stderr.write(f'\\n@measured {t} {usage.ru_maxrss}\\n')\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
 
 
-def run_cli(url: str, argv: list[str], extra_env: dict[str, str] | None = None) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        **CREDENTIALS,
-        "AWS_ENDPOINT_URL": url,
-        "AWS_REGION": REGION,
-        **(extra_env or {}),
-    }
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", *argv, "--format", "json", "--quiet"],
-            env=env,
-            stdout=out,
-            stderr=err,
-        )
-        # wait4 gives this child's own peak RSS (kilobytes on Linux).
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        text, errors = out.read(), err.read()
+def _child(argv: list[str], env: dict[str, str]) -> tuple[float, int, float, str, str]:
+    """Run a child; its wall time, exit code, own peak RSS (MB), stdout and stderr."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *argv], env=env, capture_output=True, text=True
+    )
+    errors, _, last = proc.stderr.rpartition("\n@measured ")
+    wall, rss_kb = last.split()  # ru_maxrss: kilobytes on Linux
+    return float(wall), proc.returncode, int(rss_kb) / 1024, proc.stdout, errors
+
+
+def _env(url: str) -> dict[str, str]:
+    return {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": url, "AWS_REGION": REGION}
+
+
+def run_cli(url: str, argv: list[str]) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "reconciler", *argv, "--format", "json", "--quiet"]
+    wall, code, rss, text, errors = _child(cmd, _env(url))
     doc = json.loads(text) if text.strip().startswith("{") else {}
+    calls = doc.get("stats", {}).get("api_calls_total", 0)
+    return {"wall_s": wall, "exit": code, "calls": calls, "rss_mb": rss, "stderr": errors[-500:]}
+
+
+def run_floor(url: str, count: int, reads: str, workers: int) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        str(ROOT / "bench" / "floor.py"),
+        url,
+        REGION,
+        str(count),
+        str(workers),
+        reads,
+    ]
+    wall, code, rss, text, errors = _child(cmd, _env(url))
+    if code != 0:
+        raise RuntimeError(f"floor {reads} failed: {errors[-500:]}")
+    return {"wall_s": wall, "calls": json.loads(text)["calls"], "rss_mb": rss}
+
+
+def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return min(runs, key=lambda r: r["wall_s"])
+
+
+def compare(
+    title: str, url: str, argv: list[str], count: int, floor: str, floor_title: str, args: Any
+) -> dict[str, Any]:
+    """The CLI and its floor, interleaved --repeat times; the best of each."""
+    cli_runs, floor_runs = [], []
+    for _ in range(args.repeat):
+        floor_runs.append(run_floor(url, count, floor, args.concurrency))
+        cli_runs.append(run_cli(url, argv))
+    cli, low = best(cli_runs), best(floor_runs)
     return {
-        "wall_s": wall,
-        "exit": proc.returncode,
-        "doc": doc,
-        "peak_rss_mb": usage.ru_maxrss / 1024,
-        "stderr": errors[-500:],
+        "scenario": title,
+        "functions": count,
+        "wall_s": round(cli["wall_s"], 2),
+        "exit": cli["exit"],
+        "calls_per_function": round(cli["calls"] / count, 2),
+        "peak_rss_mb": round(cli["rss_mb"], 1),
+        "floor": floor_title,
+        "floor_s": round(low["wall_s"], 2),
+        "floor_calls_per_function": round(low["calls"] / count, 2),
+        "floor_rss_mb": round(low["rss_mb"], 1),
+        "ratio": round(cli["wall_s"] / low["wall_s"], 2),
+        "all_wall_s": [round(r["wall_s"], 2) for r in cli_runs],
+        "all_floor_s": [round(r["wall_s"], 2) for r in floor_runs],
+        "stderr": cli["stderr"] if cli["exit"] not in (0, 2) else "",
     }
 
 
-def timed(fn: Any) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
+def style_row(style: styles.Style, url: str, folder: Path, n: int, args: Any) -> dict[str, Any]:
+    where = folder / style.key
+    styles.write(where, style.body, 0, n)
+    common = [str(where), "--max-rps", "10000", "--concurrency", str(args.concurrency)]
+    if style.key == "rollout":
+        started = run_cli(url, ["apply", "--auto-approve", *common])
+        assert started["exit"] == 0, started["stderr"]
+    if not style.via_proxy:
+        row = compare(style.title, url, ["drift", *common], n, style.floor, style.floor_title, args)
+    else:
+        from tests.support.fidelity_proxy import FidelityProxy
 
-
-def bare_list_aliases(url: str, count: int, workers: int) -> float:
-    gw = session(url, workers).gateway(REGION)
-    names = [f"bench-{i:05d}" for i in range(count)]
-    if workers == 1:
-        return timed(lambda: [gw.list_aliases(n) for n in names])
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return timed(lambda: list(pool.map(gw.list_aliases, names)))
-
-
-def sequential_get_alias(url: str, count: int) -> float:
-    gw = session(url, 1).gateway(REGION)
-    return timed(lambda: [gw.get_alias(f"bench-{i:05d}", a) for i in range(count) for a in ALIASES])
+        with FidelityProxy(url, pc_ready_seconds=0.0) as proxy:
+            applied = run_cli(proxy.url, ["apply", "--auto-approve", *common])
+            assert applied["exit"] == 0, applied["stderr"]
+            proxy.reset_counts()
+            row = compare(
+                style.title, proxy.url, ["drift", *common], n, style.floor, style.floor_title, args
+            )
+            # Cross-check the run's own count with the proxy's (floor runs included).
+            row["proxy_calls"] = sum(proxy.calls.values())
+        restore(url, n, "live", "3")  # drop the [reconciler:provisioned] marker
+    if style.key == "rollout":
+        restore(url, n, "beta", "2")
+    row["style"] = style.key
+    return row
 
 
 def drift_some(url: str, count: int, share: float) -> int:
     gw = session(url).gateway(REGION)
-    rng = random.Random(7)
-    chosen = rng.sample(range(count), max(1, int(count * share)))
+    chosen = random.Random(7).sample(range(count), max(1, int(count * share)))
     for i in chosen:
-        name = f"bench-{i:05d}"
-        current = gw.get_alias(name, "live")
-        gw.update_alias(name, "live", "1", (), None, current.revision_id if current else "")
+        current = gw.get_alias(styles.name(i), "live")
+        gw.update_alias(
+            styles.name(i), "live", "1", (), None, current.revision_id if current else ""
+        )
     return len(chosen)
 
 
-def row(name: str, result: dict[str, Any], count: int) -> dict[str, Any]:
-    stats = result["doc"].get("stats", {})
+def single(title: str, result: dict[str, Any], count: int) -> dict[str, Any]:
     return {
-        "scenario": name,
+        "scenario": title,
+        "functions": count,
         "wall_s": round(result["wall_s"], 2),
         "exit": result["exit"],
-        "calls_per_function": round(stats.get("api_calls_total", 0) / count, 2),
-        "peak_rss_mb": round(result["peak_rss_mb"], 1),
+        "calls_per_function": round(result["calls"] / count, 2),
+        "peak_rss_mb": round(result["rss_mb"], 1),
     }
 
 
@@ -184,23 +245,17 @@ def throttled(url: str, count: int, rps: float) -> dict[str, Any]:
     from tests.support.fidelity_proxy import FidelityProxy
 
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        write_manifests(folder, count)
+        styles.write(Path(tmp), styles.region_in_manifest, 0, count)
         with FidelityProxy(url) as proxy:
             proxy.rate_limit(rps)
-            result = run_cli(proxy.url, ["drift", str(folder), "--max-rps", str(rps)])
+            result = run_cli(proxy.url, ["drift", tmp, "--max-rps", str(rps)])
             stamps = sorted(proxy.accepted_times())
-    doc = result["doc"]
-    # Sustained: from the first to the last request the quota let through, so
-    # process start-up (imports, reading manifests) does not count.
+    # Sustained: first to last request let through, so start-up does not count.
     sustained = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
     return {
-        "scenario": f"drift via proxy enforcing {rps:g} rps ({count} functions)",
-        "wall_s": round(result["wall_s"], 2),
-        "exit": result["exit"],
+        **single(f"drift via a proxy enforcing {rps:g} req/s (`--max-rps {rps:g}`)", result, count),
         "throughput_rps": round(sustained, 2),
         "share_of_quota": round(sustained / rps, 3),
-        "retries": sum(doc.get("stats", {}).get("retries", {}).values()),
     }
 
 
@@ -208,82 +263,97 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--functions", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--styles", default=",".join(s.key for s in styles.STYLES))
+    parser.add_argument("--scale", default="5000,10000", help="fleet sizes for scale rows; 0: none")
     parser.add_argument("--throttled-functions", type=int, default=300)
     parser.add_argument("--skip-throttled", action="store_true")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest"))
     args = parser.parse_args()
     n = args.functions
+    chosen = [s for s in styles.STYLES if s.key in args.styles.split(",")]
+    scale = [int(x) for x in args.scale.split(",") if int(x) > n]
     server, url = start_server()
-    rows: list[dict[str, Any]] = []
+    started = time.time()
+    matrix: list[dict[str, Any]] = []
+    other: list[dict[str, Any]] = []
+    seeded = n
     try:
         print(f"seeding {n} functions x 3 versions x 3 aliases ...", file=sys.stderr)
-        seed_s = timed(lambda: seed(url, n))
+        seed_s = time.perf_counter()
+        seed(url, 0, n)
+        seed_s = time.perf_counter() - seed_s
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            write_manifests(folder, n)
-            common = [str(folder), "--max-rps", "10000", "--concurrency", str(args.concurrency)]
-            rows.append(
-                {
-                    "scenario": f"baseline: bare ListAliases x {n}, {args.concurrency} threads",
-                    "wall_s": round(bare_list_aliases(url, n, args.concurrency), 2),
-                    "calls_per_function": 1.0,
-                }
-            )
-            rows.append(
-                {
-                    "scenario": f"baseline: bare ListAliases x {n}, sequential",
-                    "wall_s": round(bare_list_aliases(url, n, 1), 2),
-                    "calls_per_function": 1.0,
-                }
-            )
-            rows.append(
-                {
-                    "scenario": f"baseline: sequential GetAlias x {3 * n}",
-                    "wall_s": round(sequential_get_alias(url, n), 2),
-                    "calls_per_function": 3.0,
-                }
-            )
-            rows.append(row("plan, in sync", run_cli(url, ["plan", *common]), n))
-            rows.append(row("drift, in sync", run_cli(url, ["drift", *common]), n))
+            for style in chosen:
+                print(f"style: {style.title} ...", file=sys.stderr)
+                matrix.append(style_row(style, url, folder, n, args))
+            plain = folder / "region"
+            styles.write(plain, styles.region_in_manifest, 0, n)
+            common = [str(plain), "--max-rps", "10000", "--concurrency", str(args.concurrency)]
             drifted = drift_some(url, n, 0.10)
-            rows.append(
-                row(f"plan, {drifted} aliases drifted (10%)", run_cli(url, ["plan", *common]), n)
+            other.append(
+                single(
+                    f"`plan`, {drifted} aliases drifted (10%)", run_cli(url, ["plan", *common]), n
+                )
             )
-            rows.append(
-                row("apply of that drift", run_cli(url, ["apply", "--auto-approve", *common]), n)
+            other.append(
+                single(
+                    "`apply` of that drift", run_cli(url, ["apply", "--auto-approve", *common]), n
+                )
             )
-            rows.append(row("drift after apply", run_cli(url, ["drift", *common]), n))
-        if not args.skip_throttled:
-            rows.append(throttled(url, args.throttled_functions, 15.0))
+            for size in scale:
+                print(f"seeding up to {size} functions ...", file=sys.stderr)
+                seed(url, seeded, size)
+                seeded = size
+                where = folder / f"scale-{size}"
+                styles.write(where, styles.region_in_manifest, 0, size)
+                argv = [str(where), "--max-rps", "10000", "--concurrency", str(args.concurrency)]
+                scale_args = argparse.Namespace(repeat=1, concurrency=args.concurrency)
+                other.append(
+                    compare(
+                        "`drift`, in sync",
+                        url,
+                        ["drift", *argv],
+                        size,
+                        "aliases",
+                        "ListAliases",
+                        scale_args,
+                    )
+                )
+                if size <= 5000:
+                    other.append(single("`plan`, in sync", run_cli(url, ["plan", *argv]), size))
+                    drifted = drift_some(url, size, 0.10)
+                    applied = run_cli(url, ["apply", "--auto-approve", *argv])
+                    other.append(
+                        single(f"`apply` of {drifted} drifted aliases (10%)", applied, size)
+                    )
+            if not args.skip_throttled:
+                other.append(throttled(url, min(args.throttled_functions, n), 15.0))
+            cold = coldstart.measure(folder)
     finally:
         if server.stdin:
             server.stdin.close()
-        server.wait(timeout=30)
-    bare = rows[0]["wall_s"]
-    drift_row = next(r for r in rows if r["scenario"] == "drift, in sync")
+        server.wait(timeout=60)
+    load = os.getloadavg()
     summary = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "emulator": f"moto {metadata.version('moto')} on loopback (server in its own process)",
+        "load_average_at_end": [round(x, 2) for x in load],
         "functions": n,
+        "concurrency": args.concurrency,
+        "repeat": args.repeat,
         "seed_s": round(seed_s, 1),
-        "drift_vs_bare_list_aliases": round(drift_row["wall_s"] / bare, 2) if bare else None,
-        "rows": rows,
+        "matrix": matrix,
+        "other": other,
+        "cold_start": cold,
     }
+    text = markdown(summary)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    print(f"\n{summary['machine']}; {n} functions; seeding took {summary['seed_s']} s\n")
-    print("| scenario | wall (s) | exit | calls/function | peak RSS (MB) | notes |")
-    print("|---|---:|---:|---:|---:|---|")
-    for r in rows:
-        notes = ""
-        if "throughput_rps" in r:
-            notes = f"{r['throughput_rps']} req/s = {r['share_of_quota'] * 100:.0f}% of quota, {r['retries']} retries"
-        print(
-            f"| {r['scenario']} | {r['wall_s']} | {r.get('exit', '')} | {r.get('calls_per_function', '')} "
-            f"| {r.get('peak_rss_mb', '')} | {notes} |"
-        )
-    print(
-        f"\nin-sync drift / bare ListAliases ({args.concurrency} threads): {summary['drift_vs_bare_list_aliases']}x"
-    )
+    Path(f"{args.out}.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    Path(f"{args.out}.md").write_text(text, encoding="utf-8")
+    print(text)
     return 0
 
 

@@ -34,8 +34,12 @@ COMMANDS = (
 log = logging.getLogger("reconciler")
 
 
+# What _selected returns for `--version` before any command: load none.
+_NO_COMMAND = ""
+
+
 def _load_commands(only: str | None = None) -> list[ModuleType]:
-    names = [only] if only else list(COMMANDS)
+    names = [] if only == _NO_COMMAND else [only] if only else list(COMMANDS)
     modules = []
     for name in names:
         try:
@@ -74,8 +78,12 @@ def _selected(argv: Sequence[str]) -> str | None:
         elif arg in _VALUED:
             skip = True
         elif arg.startswith("-"):
-            if arg in ("-h", "--help", "--version"):
+            if arg in ("-h", "--help"):
                 return None
+            if arg == "--version":
+                # argparse prints the version as it meets the option, before it
+                # looks at commands: importing them all (boto3 too) would be waste.
+                return _NO_COMMAND
         else:
             module = arg.replace("-", "_")
             return module if module in COMMANDS else None

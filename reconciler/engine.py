@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from reconciler.applying.executor import execute
-from reconciler.aws.gateway import LambdaGateway, Session, default_region
+from reconciler.aws.gateway import LambdaGateway, Session
 from reconciler.errors import AwsEnvironmentError, AwsError, PlanError, ReconcilerError
 from reconciler.features.rollout.scope import rollouts_only
 from reconciler.features.rollout.strategy import RolloutPolicy
@@ -55,7 +55,7 @@ class Engine:
         self.stop = threading.Event()
 
     def function_ref(self, spec: FunctionSpec) -> FunctionRef | None:
-        region = spec.region or self.options.region or default_region()
+        region = spec.region or self.options.region or self.session.default_region
         if region is None:
             return None
         # Calls use the bare name with the region's client: an ARN's region picks

@@ -92,6 +92,10 @@ class Session:
             raise _unknown_profile(exc) from exc
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
+        # Read once per run: a boto3 Session per lookup costs ~10 ms. botocore reads
+        # only AWS_DEFAULT_REGION; AWS_REGION (what the other SDKs and the AWS CLI
+        # read first) is what CI jobs usually set.
+        self.default_region: str | None = os.environ.get("AWS_REGION") or self._boto.region_name
 
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
