@@ -25,6 +25,7 @@ COMMANDS = (
     "status",
     "targets",
     "report",
+    "promote",
     "iam_policy",
     "sandbox",
 )
