@@ -152,8 +152,11 @@ class _Editor:
         indent = self.text[_line_start(self.text, first_key.start) : first_key.start]
         last = self.value((*parent, order[-1]))
         at = _after_line(self.text, last.end)
-        lead = self.nl if at == len(self.text) and not self.text.endswith("\n") else ""
-        self.splices.append(_Splice(at, at, lead + indent + entry + self.nl))
+        if at == len(self.text) and not self.text.endswith("\n"):
+            # The file ends without a line break: so does the edited one.
+            self.splices.append(_Splice(at, at, self.nl + indent + entry))
+        else:
+            self.splices.append(_Splice(at, at, indent + entry + self.nl))
 
     def add_top_key_before(self, before: str, key: str, name: str, text: str) -> None:
         """Add ``key:`` with one entry ``name: text`` on the lines before key ``before``."""
