@@ -207,13 +207,16 @@ def decide(
     if weight is not None:
         done = serves or _weights_equal(candidate, old_weights, new_ref, weight)
     if done:
-        label = "its version" if serves else f"{format_weight(weight or 0)} of the traffic"
+        does = (
+            f"serves {new_text}"
+            if serves
+            else f"sends {format_weight(weight or 0)} of its traffic to {new_text}"
+        )
         return Skip(
             spec.name,
             candidate.file,
             "already_promoted",
-            f"{spec.name}: {target} already promoted ({target} gives {label} to "
-            f"{new_text}, as {source} serves)",
+            f"{spec.name}: {target} already promoted (it {does}, the version {source} serves)",
         )
     if weight is not None:
         edit = AliasEdit(
