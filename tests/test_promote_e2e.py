@@ -219,3 +219,36 @@ def test_errors_exit_1_and_write_nothing(cli, client, argv, message):
 def test_bad_weight_is_a_usage_error(cli, weight):
     proc = cli.run("promote", "beta", "live", str(cli.folder), "--weight", weight)
     assert proc.returncode == 2 and "--weight" in proc.stderr
+
+
+def test_one_refusal_writes_nothing_for_any_function_and_function_narrows(cli, client):
+    path = two_aliases(cli, client)
+    seed_function(client, "other", 2)
+    client.create_alias(FunctionName="other", Name="live", FunctionVersion="1")
+    client.create_alias(FunctionName="other", Name="beta", FunctionVersion="1")  # git: 2
+    other = cli.write(
+        "other.yaml",
+        "function: other\nregion: eu-west-1\naliases:\n  live: {version: 1}\n  beta: {version: 2}\n",
+    )
+    before = (path.read_bytes(), other.read_bytes())
+    code, doc = promote(cli, "beta", "live")
+    assert code == 1 and [r["function"] for r in doc["refused"]] == ["other"]
+    assert doc["promoted"] == [] and doc["written"] is False
+    assert (path.read_bytes(), other.read_bytes()) == before
+    # Narrowed to the function in sync, the promotion goes ahead.
+    code, doc = promote(cli, "beta", "live", "--function", "svc")
+    assert code == 0 and [p["function"] for p in doc["promoted"]] == ["svc"]
+    assert other.read_bytes() == before[1]
+
+
+def test_target_limits_the_run_to_one_account_region_group(cli, client):
+    two_aliases(cli, client)
+    cli.write(
+        "elsewhere.yaml",
+        "function: elsewhere\nregion: us-east-1\naliases:\n  live: {version: 1}\n"
+        "  beta: {version: 2}\n",
+    )
+    code, doc = promote(cli, "beta", "live", "--target", "*/eu-west-1")
+    assert code == 0, doc
+    assert [p["function"] for p in doc["promoted"]] == ["svc"]
+    assert doc["skipped"] == [] and doc["refused"] == []

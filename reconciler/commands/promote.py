@@ -95,7 +95,10 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"no manifest under {' '.join(args.paths)} declares {', '.join(unknown)}"
             )
-    candidates = _in_target(args, candidates)
+    if args.target:
+        kept = _in_target(args, documents)
+        candidates = [c for c in candidates if (c.file, c.spec.name) in kept]
+        skipped = [s for s in skipped if (s.file, s.function) in kept]
     latest = [c for c in candidates if c.source_is_latest]
     refusals: dict[str, verify.Refusal] = {}
     hashes: dict[str, str] = {}
@@ -164,13 +167,14 @@ def run(args: argparse.Namespace) -> int:
     return 1 if error else 0
 
 
-def _in_target(args: argparse.Namespace, candidates: list[Any]) -> list[Any]:
-    if not args.target:
-        return candidates
+def _in_target(args: argparse.Namespace, documents: list[Any]) -> set[tuple[str, str]]:
+    """(file, function) of the documents in the --target group."""
+    from reconciler.manifest.build import build_function
     from reconciler.manifest.settings import filter_target
 
-    kept = filter_target([c.spec for c in candidates], args.target, default_region=args.region)
-    return [c for c in candidates if c.spec in kept]
+    specs = [(path, build_function(doc)) for path, _, doc, _ in documents]
+    kept = filter_target([spec for _, spec in specs], args.target, default_region=args.region)
+    return {(path, spec.name) for path, spec in specs if spec in kept}
 
 
 def _emit_failure(args: argparse.Namespace, message: str) -> None:
