@@ -252,3 +252,39 @@ def test_target_limits_the_run_to_one_account_region_group(cli, client):
     assert code == 0, doc
     assert [p["function"] for p in doc["promoted"]] == ["svc"]
     assert doc["skipped"] == [] and doc["refused"] == []
+
+
+def test_latest_promotion_through_the_fidelity_proxy_publishes_only_that_code(
+    fidelity_proxy, moto, tmp_path
+):
+    """Through the proxy (which enforces CodeSha256 on publish, as AWS does):
+    code deployed after the promotion is never published under its name."""
+    direct = lambda_client(moto.url)
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    cli = Cli(fidelity_proxy.url, folder)
+    seed_function(direct, "svc", 1)
+    direct.update_function_code(FunctionName="svc", ZipFile=make_zip("# promoted build\n"))
+    wait_updated(direct, "svc")
+    direct.create_alias(FunctionName="svc", Name="dev", FunctionVersion="$LATEST")
+    direct.create_alias(FunctionName="svc", Name="beta", FunctionVersion="1")
+    cli.write(
+        "svc.yaml",
+        "function: svc\nregion: eu-west-1\naliases:\n  dev: {version: $LATEST}\n"
+        "  beta: {version: 1}\n",
+    )
+    code, doc = promote(cli, "dev", "beta")
+    assert code == 0, doc
+    promoted = doc["promoted"][0]["content_reference"]["code_sha256"]
+    # Someone deploys other code before the apply: the reference still names the old hash.
+    direct.update_function_code(FunctionName="svc", ZipFile=make_zip("# later build\n"))
+    wait_updated(direct, "svc")
+    code, applied = cli.apply()
+    print(code, applied.get("errors"), applied.get("failure_reason"))
+    versions = direct.list_versions_by_function(FunctionName="svc")["Versions"]
+    published = [v for v in versions if v["Version"] not in ("$LATEST", "1")]
+    assert all(v["CodeSha256"] == promoted for v in published), published
+    beta = direct.get_alias(FunctionName="svc", Name="beta")["FunctionVersion"]
+    assert (
+        beta == "1" or next(v for v in versions if v["Version"] == beta)["CodeSha256"] == promoted
+    )
