@@ -27,6 +27,7 @@ COMMANDS = (
     "status",
     "targets",
     "report",
+    "promote",
     "iam_policy",
     "sandbox",
 )

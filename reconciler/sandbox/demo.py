@@ -1,15 +1,19 @@
 """`make demo`: the whole tour against the embedded emulator, step by step.
 
 validate -> plan -> apply -> plan (no changes) -> an out-of-band change (as
-someone in the console would) -> drift (exit 2) -> apply -> drift (exit 0).
-Every step runs the real CLI in a child process; the emulator stops at the end.
+someone in the console would) -> drift (exit 2) -> apply -> drift (exit 0) ->
+promote beta to live (a manifest edit, in a copy of manifests/) -> the plan it
+leads to. Every step runs the real CLI in a child process; the emulator stops
+at the end.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 from reconciler.aws.gateway import Connection, Session
 from reconciler.sandbox import server as sandbox
@@ -25,11 +29,38 @@ AFTER_CHANGE: list[tuple[str, list[str], int]] = [
     ("Apply: git wins again", ["apply", "manifests", "--auto-approve"], 0),
     ("Drift check: in sync (exit 0)", ["drift", "manifests"], 0),
 ]
+# Run in a scratch copy of manifests/: promote edits the files it is given.
+PROMOTION: list[tuple[str, list[str], int]] = [
+    (
+        "Promote beta to live: checks beta live, then edits the manifest (dry run first)",
+        ["promote", "beta", "live", "manifests", "--diff"],
+        0,
+    ),
+    (
+        "Promote it (writes the manifest; AWS is only read)",
+        ["promote", "beta", "live", "manifests"],
+        0,
+    ),
+    (
+        "Plan: the promotion is one repoint of payments-api:live (exit 2: changes)",
+        ["plan", "manifests", "--detailed-exitcode"],
+        2,
+    ),
+    (
+        "Promote again: already promoted, nothing written",
+        ["promote", "beta", "live", "manifests"],
+        0,
+    ),
+]
 
 
-def _step(env: dict[str, str], title: str, argv: list[str], expected: int) -> bool:
+def _step(
+    env: dict[str, str], title: str, argv: list[str], expected: int, cwd: str | None = None
+) -> bool:
     print(f"\n==> {title}\n$ reconciler {' '.join(argv)}", flush=True)
-    proc = subprocess.run([sys.executable, "-m", "reconciler", *argv], env=env, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "reconciler", *argv], env=env, check=False, cwd=cwd
+    )
     verdict = "as expected" if proc.returncode == expected else f"UNEXPECTED (wanted {expected})"
     print(f"[exit {proc.returncode}: {verdict}]", flush=True)
     return proc.returncode == expected
@@ -56,10 +87,18 @@ def main() -> int:
             "payments-api", "live", "1", (), None, current.revision_id if current else ""
         )
         ok = all(_step(env, *step) for step in AFTER_CHANGE) and ok
+        ok = _promotion(env) and ok
     finally:
         emulator.stop()
     print("\nDemo finished; the emulator is stopped." if ok else "\nDemo FAILED: see above.")
     return 0 if ok else 1
+
+
+def _promotion(env: dict[str, str]) -> bool:
+    with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as scratch:
+        shutil.copytree("manifests", os.path.join(scratch, "manifests"))
+        print("\n==> Promotion through git, in a scratch copy of manifests/", flush=True)
+        return all(_step(env, *step, cwd=scratch) for step in PROMOTION)
 
 
 if __name__ == "__main__":
