@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests bench .github/actions
 	$(BIN)/ruff format --check reconciler tests bench .github/actions
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict reconciler

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from reconciler.engine import Engine
 from reconciler.errors import ReconcilerError
 from reconciler.manifest.model import LATEST, FunctionSpec
-from reconciler.planning.actions import UpdateAlias
 from reconciler.report.drift import drift_items
 
 # Plan notes that say the alias does not serve what the manifest says.
@@ -45,9 +44,10 @@ def source_drift(engine: Engine, specs: Sequence[FunctionSpec], source: str) -> 
                 continue
             items = drift_items(action)
             found.extend(item["message"] for item in items)
-            if not items and isinstance(action, UpdateAlias) and action.rollout is not None:
+            rollout = action.rollout_info()
+            if not items and rollout is not None:
                 found.append(
-                    f"{fp.fn.name}:{source}: rollout in flight ({action.rollout.text()}); "
+                    f"{fp.fn.name}:{source}: rollout in flight ({rollout.text()}); "
                     "promote once it has finished"
                 )
         found.extend(n.message for n in fp.notes if n.alias == source and n.kind in _DRIFT_NOTES)

@@ -4,8 +4,7 @@ Pure functions of a report document (the JSON contract in ``reconciler.report``)
 The first line is a hidden marker (``<!-- reconciler:plan -->``, with
 ``:ACCOUNT/REGION`` when the document has a target) that workflows search to
 update one comment or issue instead of adding new ones. GitHub refuses bodies
-over 65,536 characters, so :func:`render` cuts at a line boundary below
-``max_chars`` and says where the full report is.
+over 65,536 characters, so :func:`render` cuts below ``max_chars`` and says so.
 """
 
 from __future__ import annotations

@@ -20,12 +20,13 @@ Each run takes at most one step, so apply never sleeps: a scheduled run
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from reconciler.aws import weights
-from reconciler.aws.live import AlarmState, LiveAlias
-from reconciler.manifest.model import LATEST, Rollout
+from reconciler.aws.live import LiveAlias
+from reconciler.features.rollout.alarms import alarm_gate, is_firing, read_alarms
+from reconciler.features.rollout.model import Decision, RolloutPolicy, Situation
+from reconciler.manifest.model import LATEST
 from reconciler.plan import (
     AliasState,
     Note,
@@ -37,48 +38,11 @@ from reconciler.plan import (
 )
 from reconciler.plan.description import Marker, compose
 from reconciler.plan.description import split_rollout as parse
-from reconciler.plan.requests import AlarmStates, ReadRequest
+
+__all__ = ["FUTURE_TOLERANCE", "Decision", "RolloutPolicy", "Situation", "decide", "when"]
 
 # A marker dated further ahead than this is not ours to obey (a skewed clock, or a hand edit).
 FUTURE_TOLERANCE = 300
-
-
-@dataclass(frozen=True)
-class RolloutPolicy:
-    """What the command line allows this run."""
-
-    retry: bool = False  # --retry-rollout: try a failed (or interrupted) target again
-    ignore_alarms: bool = False  # --ignore-alarms: alarm states are not consulted
-    start: bool = True  # False with --rollouts-only: only rollouts in flight move
-
-
-@dataclass(frozen=True)
-class Situation:
-    """Everything :func:`decide` needs; ``alarms`` holds only what was read."""
-
-    alias: str
-    spec: Rollout
-    target: Version  # B, resolved (maybe a version still to be published)
-    target_label: str
-    description: str | None  # the manifest's; None: not managed
-    live: LiveAlias
-    alarms: Mapping[str, AlarmState | None]
-    now: float
-    policy: RolloutPolicy = RolloutPolicy()
-
-
-@dataclass(frozen=True)
-class Decision:
-    """``normal``: not a rollout move, plan the alias as usual. Otherwise the
-    alias becomes ``after`` (None: no action this run)."""
-
-    normal: bool = False
-    after: AliasState | None = None
-    info: RolloutInfo | None = None
-    notes: tuple[Note, ...] = ()
-    problem: Problem | None = None
-    needs: frozenset[ReadRequest] = frozenset()
-    view: RolloutView | None = None
 
 
 def when(seconds: float) -> str:
@@ -145,11 +109,11 @@ def _idle(s: Situation, kept: str, marker: Marker | None) -> Decision:
             kind="deferred",
         )
         return Decision(notes=(note,), view=_view(s, "pending"))
-    gate = _alarm_gate(s)
+    gate = alarm_gate(s)
     if gate is not None and (gate.needs or gate.problem):
         return gate
     if gate is not None:  # firing
-        names = ", ".join(n for n, _ in _read(s) if _is_firing(s, n))
+        names = ", ".join(n for n, _ in read_alarms(s) if is_firing(s, n))
         note = Note(
             f"{s.alias}: rollout to {s.target_label} not started: alarm {names} is in ALARM "
             "(apply --ignore-alarms starts it anyway)",
@@ -220,7 +184,7 @@ def _in_flight(s: Situation, marker: Marker, kept: str) -> Decision:
         )
     if marker.target != s.target:
         return _reset(s, marker, kept)
-    gate = _alarm_gate(s)
+    gate = alarm_gate(s)
     if gate is not None and (gate.needs or gate.problem):
         return gate
     if gate is not None:
@@ -304,7 +268,7 @@ def _reset(s: Situation, marker: Marker, kept: str) -> Decision:
 
 
 def _rollback(s: Situation, marker: Marker, kept: str) -> Decision:
-    firing = [n for n, _ in _read(s) if _is_firing(s, n)]
+    firing = [n for n, _ in read_alarms(s) if is_firing(s, n)]
     reason = f"alarm {', '.join(firing)} in ALARM"
     failed = Marker("failed", marker.source, marker.target, int(s.now))
     after = AliasState(marker.source, (), compose(kept, failed), version_label=marker.source)
@@ -333,45 +297,6 @@ def _clear(s: Situation, kept: str, marker: Marker) -> Decision:
     after = AliasState(s.target, (), compose(kept, None), version_label=s.target_label)
     info = RolloutInfo("clear", marker.source, s.target, target_label=s.target_label)
     return Decision(after=after, info=info, view=_view(s, "done", read=False))
-
-
-# -- alarms -------------------------------------------------------------------
-def _alarm_gate(s: Situation) -> Decision | None:
-    """None: go on. Else needs (read them first), a problem, or "firing" (empty)."""
-    names = s.spec.alarms
-    if not names or s.policy.ignore_alarms:
-        return None
-    unread = frozenset(AlarmStates(n, s.alias) for n in names if n not in s.alarms)
-    if unread:
-        return Decision(needs=unread)
-    missing = [n for n in names if s.alarms[n] is None]
-    if missing:
-        return Decision(
-            problem=Problem(
-                "alarm_missing",
-                f"alias {s.alias}: rollout alarm(s) {', '.join(missing)} do not exist in the "
-                "function's account and region; create them or fix the names",
-                s.alias,
-            )
-        )
-    if any(_is_firing(s, n) for n in names):
-        return Decision()
-    return None
-
-
-def _is_firing(s: Situation, name: str) -> bool:
-    alarm = s.alarms.get(name)
-    return alarm is not None and alarm.firing
-
-
-def _read(s: Situation) -> list[tuple[str, str]]:
-    """(name, state) of this rollout's alarms that were read; MISSING: no such alarm."""
-    found = []
-    for name in s.spec.alarms:
-        if name in s.alarms:
-            alarm = s.alarms[name]
-            found.append((name, alarm.state if alarm is not None else "MISSING"))
-    return found
 
 
 # -- helpers ------------------------------------------------------------------
@@ -411,7 +336,7 @@ def _view(
         source=source,
         steps=len(s.spec.steps),
         next_step_at=next_at,
-        alarms=tuple(_read(s)) if read else (),
+        alarms=tuple(read_alarms(s)) if read else (),
         message=message,
         last_step_at=last,
     )
