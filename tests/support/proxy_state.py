@@ -65,6 +65,7 @@ class FunctionState:
     busy_until: float = 0.0
     provisioned: dict[str, Provisioned] = field(default_factory=dict)
     alias_urls: dict[str, dict[str, Any]] = field(default_factory=dict)  # moto has none
+    swap_code: bytes | None = None  # fault: a zip deployed inside the next publish
 
     def forget(self) -> None:
         """Back to a blank state, keeping the lock that the caller may be holding."""
