@@ -1,7 +1,7 @@
 """The apply-time guards, each through the real CLI and the fidelity proxy.
 
-Each test here fails when its guard is removed (they were written against the
-guard disabled first): a deploy landing between read and publish, a version
+Each test here fails when its guard is removed (each was run with its guard
+disabled and seen to fail): a deploy landing between read and publish, a version
 published with another hash, an alias touched (same content, new RevisionId)
 before a prune deletes it, and an alias moved to the same version with other
 weights while our update was in flight.
