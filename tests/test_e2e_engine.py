@@ -1,8 +1,8 @@
-"""plan / apply / drift through the real CLI against a moto server (real HTTP).
+"""plan / apply / drift through the real CLI against a moto server (real HTTP),
+behind the fidelity proxy (AWS's RevisionIds, CodeSha256, paging and validation).
 
-Every scenario runs the idempotency quartet (see tests/e2e.py). moto is lax
-(it ignores RevisionId and accepts invalid weights), so nothing here relies on
-it to reject anything: guards are tested through the fidelity proxy.
+Every scenario runs the idempotency quartet (see tests/e2e.py). The guards
+themselves are tested in test_guards_e2e.py and test_faults.py.
 """
 
 from __future__ import annotations
@@ -23,14 +23,16 @@ from tests.support.moto_server import (
 )
 
 
+# Through the fidelity proxy, so that nothing passes only because moto is lax; seeding
+# and out-of-band changes go through it too, as they would reach AWS.
 @pytest.fixture
-def client(moto):
-    return lambda_client(moto.url)
+def client(fidelity_proxy):
+    return lambda_client(fidelity_proxy.url)
 
 
 @pytest.fixture
-def cli(moto, tmp_path: Path) -> Cli:
-    return Cli(moto.url, tmp_path)
+def cli(fidelity_proxy, tmp_path: Path) -> Cli:
+    return Cli(fidelity_proxy.url, tmp_path)
 
 
 def sha_of(text: str) -> str:

@@ -30,8 +30,13 @@ def load(name: str) -> dict[str, Any]:
 
 def check_snapshot(name: str, text: str) -> None:
     path = SNAPSHOTS / f"{name}.md"
-    if os.environ.get("UPDATE_SNAPSHOTS"):
+    if os.environ.get("UPDATE_SNAPSHOTS") and (
+        not path.exists() or path.read_text(encoding="utf-8") != text
+    ):
+        # Never pass by construction: a rewritten snapshot fails this run; review the
+        # diff, then run again without UPDATE_SNAPSHOTS.
         path.write_text(text, encoding="utf-8")
+        pytest.fail(f"snapshot {path.name} rewritten: review the diff and run again")
     assert path.exists(), f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 and review it"
     assert text == path.read_text(encoding="utf-8")
 

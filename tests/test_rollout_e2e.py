@@ -1,8 +1,7 @@
 """Rollouts end to end: the real CLI (in-process, its clock replaced so no test
-sleeps) against a moto server over real HTTP, CloudWatch alarms included.
-
-moto ignores RevisionId; the race between two runs goes through the fidelity
-proxy (real child processes, real clock).
+sleeps) through the fidelity proxy in front of a moto server over real HTTP,
+CloudWatch alarms included. The race between two runs uses real child
+processes and the real clock.
 """
 
 from __future__ import annotations
@@ -78,9 +77,11 @@ class Harness:
         return self.json("apply", "--auto-approve", *extra)
 
 
+# Lambda calls go through the fidelity proxy (RevisionIds, CodeSha256, update windows,
+# validation as on AWS); CloudWatch calls pass through it to moto untouched.
 @pytest.fixture
-def lam(moto):
-    return lambda_client(moto.url)
+def lam(fidelity_proxy):
+    return lambda_client(fidelity_proxy.url)
 
 
 @pytest.fixture
@@ -106,8 +107,8 @@ def cloudwatch(moto):
 
 
 @pytest.fixture
-def h(moto, tmp_path, monkeypatch, capsys) -> Harness:
-    return Harness(moto.url, tmp_path, monkeypatch, capsys)
+def h(fidelity_proxy, tmp_path, monkeypatch, capsys) -> Harness:
+    return Harness(fidelity_proxy.url, tmp_path, monkeypatch, capsys)
 
 
 def alarm(client: Any, state: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.errors import Diagnostic
@@ -205,7 +205,27 @@ def assert_promises_kept(target: Path, documents: list[dict[str, Any]]) -> None:
                 assert not alias.weights
 
 
+def boundary(weight: float, rollout: bool = False) -> list[dict[str, Any]]:
+    """One otherwise valid manifest with `weight` as its weight (or only rollout step)."""
+    alias: dict[str, Any] = {"version": 3}
+    if rollout:
+        alias["rollout"] = {"strategy": "canary", "steps": [weight], "interval": "1m"}
+    else:
+        alias["weights"] = {4: weight}
+    doc = {"apiVersion": "reconciler/v1", "kind": "LambdaFunction", "function": "svc"}
+    return [{**doc, "aliases": {"live": alias}}]
+
+
+# The edges of "0 <= weight < 1" (and of "0 < step < 1"), which random floats rarely draw.
 @FUZZ
+@example(documents=boundary(0))
+@example(documents=boundary(0.0))
+@example(documents=boundary(1.0))
+@example(documents=boundary(1))
+@example(documents=boundary(1 - 1e-12))
+@example(documents=boundary(0.0, rollout=True))
+@example(documents=boundary(1.0, rollout=True))
+@example(documents=boundary(1 - 1e-12, rollout=True))
 @given(st.lists(MANIFESTS, min_size=1, max_size=3))
 def test_near_manifests(target: Path, documents: list[dict[str, Any]]) -> None:
     assert_promises_kept(target, documents)
@@ -256,3 +276,11 @@ VALID_MANIFESTS = st.fixed_dictionaries(
 @given(st.lists(VALID_MANIFESTS, min_size=1, max_size=3, unique_by=lambda doc: doc["function"]))
 def test_mostly_valid_manifests(target: Path, documents: list[dict[str, Any]]) -> None:
     assert_promises_kept(target, documents)
+
+
+@pytest.mark.parametrize(
+    ("weight", "valid"), [(0, True), (1 - 1e-12, True), (1.0, False), (1, False), (-1e-12, False)]
+)
+def test_weight_boundaries(target: Path, weight: float, valid: bool) -> None:
+    diagnostics = check_bytes(target, yaml.safe_dump_all(boundary(weight)).encode())
+    assert (not diagnostics) == valid, diagnostics

@@ -402,8 +402,12 @@ def test_back_in_sync_closes_the_issue(gh: Any) -> None:
 def test_drift_issue_fails_when_posting_fails(gh: Any, body: Path) -> None:
     state = {"label": True, "issues": [], "fail_writes": True}
     env = dict(DRIFT_ENV, DRIFT_DETECTED="true", BODY_FILE=str(body))
-    code, _ = gh("drift-issue.sh", state, **env)
-    assert code != 0
+    code, calls = gh("drift-issue.sh", state, **env)
+    # It failed on the issue it had to open (not earlier, e.g. on a missing variable),
+    # tried nothing after it, and passed gh's exit status on.
+    assert code == 1
+    assert writes(calls) == [("POST", "repos/acme/lambdas/issues")]
+    assert calls[-1]["input"]["title"] == "Drift detected on [123456789012/eu-west-1]"
 
 
 HEAD = "a" * 40

@@ -191,6 +191,13 @@ class FidelityProxy(ProvisionedOperations, LambdaOperations):
         with state.lock:
             state.busy_until = time.monotonic() + seconds
 
+    def publish_other_code_next(self, function: str, code: bytes) -> None:
+        """Fault: deploy `code` to $LATEST inside the next PublishVersion, after its
+        CodeSha256 check, so that the version comes back with an unexpected hash."""
+        state = self._state(self._fn_key(function) or function)
+        with state.lock:
+            state.swap_code = code
+
     def revision_id(self, function: str, alias: str | None = None) -> str:
         """The proxy's current RevisionId of an alias, or of $LATEST when alias is None."""
         state = self._state(self._fn_key(function) or function)

@@ -23,6 +23,10 @@ Verdict: TypeAlias = tuple[Reply | str | None, str | None]
 class FaultPlan:
     """Probabilities (0..1, one roll per request) of each injected fault.
 
+    The shapes follow the API reference's common errors: TooManyRequestsException (429,
+    optional retryAfterSeconds and Reason; quotas in the developer guide, "Lambda quotas":
+    15 control-plane requests per second) and ServiceException (5xx).
+
     throttle: 429 TooManyRequestsException; unavailable: 503 ServiceException; drop: close
     the connection without forwarding; lost_reply: forward, then close without replying.
     `ops` restricts faults to those operation names; by default every Lambda operation.

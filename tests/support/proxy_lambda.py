@@ -7,6 +7,7 @@ publish-nothing-when-unchanged and version deletion that keeps numbering monoton
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -49,6 +50,8 @@ class LambdaOperations(EmulationBase):
     # -- functions and versions ----------------------------------------------------------
 
     def _check_not_deleted(self, req: Request, state: FunctionState) -> None:
+        # API reference, GetFunction / GetFunctionConfiguration: ResourceNotFoundException
+        # for a qualifier (a deleted version) that does not exist.
         if req.qualifier in state.tombstones:
             raise not_found(f"Function not found: {self._arn(req, req.qualifier)}")
 
@@ -80,6 +83,10 @@ class LambdaOperations(EmulationBase):
         return up.relay(200, doc)
 
     def _update_latest(self, req: Request, state: FunctionState) -> Reply:
+        # API reference, UpdateFunctionCode / UpdateFunctionConfiguration: RevisionId
+        # mismatch -> 412 PreconditionFailedException; developer guide, "Lambda function
+        # states": LastUpdateStatus InProgress after an update, and until it is Successful
+        # further updates and PublishVersion get 409 ResourceConflictException.
         self._check_not_busy(req, state)
         current = self._latest_rev(state, self._latest_config(req))
         self._check_revision(req.json().get("RevisionId"), current, alias=False)
@@ -95,6 +102,10 @@ class LambdaOperations(EmulationBase):
     _op_UpdateFunctionConfiguration = _update_latest
 
     def _op_PublishVersion(self, req: Request, state: FunctionState) -> Reply:
+        # API reference, PublishVersion: RevisionId mismatch -> 412; CodeSha256 "only
+        # publish a version if the hash value matches" (else InvalidParameterValueException);
+        # 409 while an update is in progress. Developer guide, "Lambda function versions":
+        # nothing new is published when $LATEST is unchanged since the last publish.
         self._check_not_busy(req, state)
         doc, latest = req.json(), self._latest_config(req)
         self._check_revision(doc.get("RevisionId"), self._latest_rev(state, latest), alias=False)
@@ -104,6 +115,13 @@ class LambdaOperations(EmulationBase):
                 f"CodeSHA256 ({wanted}) is different from current CodeSHA256 in $LATEST "
                 f"({current}). Please try again with the current CodeSHA256."
             )
+        if state.swap_code is not None:
+            # Fault mode (never AWS, which checks and publishes atomically): other code lands
+            # after the CodeSha256 check, so the version is published with another hash.
+            code = {"ZipFile": base64.b64encode(state.swap_code).decode()}
+            state.swap_code, state.clean_since_publish = None, False
+            self._call("PUT", self._fn_path(req, "/code"), req.auth, json.dumps(code).encode())
+            latest = self._latest_config(req)
         last, fingerprint = state.last_published, config_fingerprint(latest)
         unchanged = state.clean_since_publish and fingerprint == state.published_fingerprint
         if unchanged and last and last not in state.tombstones:
@@ -127,10 +145,14 @@ class LambdaOperations(EmulationBase):
         return up.relay(201, self._decorate(state, config))
 
     def _op_ListVersionsByFunction(self, req: Request, state: FunctionState) -> Reply:
+        # API reference, ListVersionsByFunction: $LATEST first, then ascending; MaxItems
+        # at most 50 with Marker/NextMarker; ResourceNotFoundException for a missing function.
         versions = [self._decorate(state, v) for v in self._versions(req, state)]
         return self._page(req, "Versions", versions, _version_key)
 
     def _op_DeleteFunction(self, req: Request, state: FunctionState) -> Reply:
+        # API reference, DeleteFunction: Qualifier deletes one version; $LATEST cannot be
+        # deleted alone; a version an alias refers to -> ResourceConflictException.
         version = req.qualifier
         if version is None:
             up = self._send(req)
@@ -163,6 +185,8 @@ class LambdaOperations(EmulationBase):
 
     @staticmethod
     def _check_alias_fields(name: Any, description: Any = None) -> None:
+        # API reference, CreateAlias / UpdateAlias: Name 1-128 chars matching
+        # (?!^[0-9]+$)([a-zA-Z0-9-_]+), Description 0-256 chars (ValidationException).
         if not isinstance(name, str) or not _ALIAS_NAME.fullmatch(name):
             raise fail(
                 400,
@@ -182,7 +206,12 @@ class LambdaOperations(EmulationBase):
     def _check_routing(
         self, req: Request, state: FunctionState, primary: str, weights: dict[str, Any]
     ) -> None:
-        """AWS's alias routing rules, which moto does not enforce."""
+        """AWS's alias routing rules, which moto does not enforce.
+
+        API reference, AliasRoutingConfiguration: AdditionalVersionWeights holds at most
+        one version, weighted 0.0-1.0; developer guide, "Create a routing configuration for
+        an alias": both versions published (no $LATEST), and they must exist.
+        """
         if len(weights) > 1:
             raise invalid("Number of items in AdditionalVersionWeights cannot be greater than 1.")
         for version, weight in weights.items():
@@ -216,6 +245,7 @@ class LambdaOperations(EmulationBase):
         return self._alias_reply(state, 200, up, str(req.alias)) if up.ok else up.relay()
 
     def _op_ListAliases(self, req: Request, state: FunctionState) -> Reply:
+        # API reference, ListAliases: FunctionVersion filter; MaxItems at most 50, paged.
         up = self._send(req, drop=("Marker", "MaxItems"))
         if not up.ok:
             return up.relay()
@@ -228,6 +258,7 @@ class LambdaOperations(EmulationBase):
         return self._page(req, "Aliases", aliases, lambda a: str(a["Name"]))
 
     def _op_CreateAlias(self, req: Request, state: FunctionState) -> Reply:
+        # API reference, CreateAlias: an existing name -> ResourceConflictException (409).
         doc = req.json()
         name = doc.get("Name")
         self._check_alias_fields(name, doc.get("Description"))
@@ -242,6 +273,7 @@ class LambdaOperations(EmulationBase):
         return self._alias_reply(state, 201, up, name)
 
     def _op_UpdateAlias(self, req: Request, state: FunctionState) -> Reply:
+        # API reference, UpdateAlias: RevisionId mismatch -> 412 PreconditionFailedException.
         name, doc = str(req.alias), req.json()
         self._check_alias_fields(name, doc.get("Description"))
         current = self._alias_upstream(req, name)
@@ -252,9 +284,11 @@ class LambdaOperations(EmulationBase):
         routing = doc.get("RoutingConfig")
         weights = routing_weights(current if routing is None else routing)
         self._check_routing(req, state, primary, weights)
+        # No refusal of weights on an alias with provisioned concurrency: AWS allows it
+        # (API reference, PutProvisionedConcurrencyConfig: the allocated count "fluctuates"
+        # while a weighted alias is used during linear and canary deployments). Only
+        # *putting* a configuration on an alias that has weights is refused (proxy_provisioned).
         provisioned = state.provisioned.get(name)
-        if provisioned and weights:
-            raise invalid("Alias with weights can not be used with Provisioned Concurrency")
         up = self._send(req)
         if not up.ok:
             return up.relay()
@@ -266,11 +300,12 @@ class LambdaOperations(EmulationBase):
         return self._alias_reply(state, 200, up, name)
 
     def _op_DeleteAlias(self, req: Request, state: FunctionState) -> Reply:
+        # API reference, DeleteAlias: FunctionName and Name only (no RevisionId, so no 412),
+        # 204 on success; documented errors InvalidParameterValueException,
+        # ResourceConflictException, ServiceException, TooManyRequestsException. A missing
+        # alias of an existing function is therefore not a 404 here: moto's 204 is relayed.
         name = str(req.alias)
         self._check_alias_fields(name)
-        current = self._alias_upstream(req, name)  # moto "deletes" missing aliases; AWS: 404
-        revision = self._alias_rev(state, name, current)
-        self._check_revision(req.query.get("RevisionId"), revision, alias=True)
         up = self._send(req, drop=("RevisionId",))
         if not up.ok:
             return up.relay()

@@ -38,6 +38,11 @@ class ProvisionedOperations(EmulationBase):
     # -- provisioned concurrency (moto has none) -----------------------------------------
 
     def _pc_target(self, req: Request, state: FunctionState, putting: bool) -> str:
+        # API reference, PutProvisionedConcurrencyConfig: Qualifier (a version or an alias)
+        # required; developer guide, "Configuring provisioned concurrency": not on $LATEST
+        # (an unpublished version); a putting on an alias with weights is refused ("Alias
+        # with weights can not be used with Provisioned Concurrency"), while an alias that
+        # has a configuration may take weights later (see proxy_lambda's UpdateAlias).
         qualifier = req.qualifier
         if not qualifier:
             raise invalid("Qualifier is required for provisioned concurrency")
@@ -72,6 +77,7 @@ class ProvisionedOperations(EmulationBase):
 
     def _op_PutProvisionedConcurrencyConfig(self, req: Request, state: FunctionState) -> Reply:
         qualifier = self._pc_target(req, state, putting=True)
+        # API reference, PutProvisionedConcurrencyConfig: minimum 1; answered 202.
         amount = req.json().get("ProvisionedConcurrentExecutions")
         if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
             raise invalid("ProvisionedConcurrentExecutions must be a positive integer")
@@ -83,6 +89,7 @@ class ProvisionedOperations(EmulationBase):
 
     def _op_GetProvisionedConcurrencyConfig(self, req: Request, state: FunctionState) -> Reply:
         pc = state.provisioned.get(self._pc_target(req, state, putting=False))
+        # API reference, GetProvisionedConcurrencyConfig: ProvisionedConcurrencyConfigNotFound.
         if pc is None:
             raise fail(
                 404,
@@ -115,7 +122,9 @@ class ProvisionedOperations(EmulationBase):
         qualifier = req.qualifier
         if not qualifier:
             return self._send(req).relay()
-        # moto ignores Qualifier; AWS allows a URL on $LATEST or an alias, never a version.
+        # moto ignores Qualifier; AWS allows a URL on $LATEST or an alias, never a version
+        # (API reference, CreateFunctionUrlConfig: Qualifier is an alias name), one per
+        # qualifier (ResourceConflictException).
         if qualifier.isdigit():
             raise fail(400, "ValidationException", "Qualifier must not be a version number")
         path = self._fn_path(req, f"/aliases/{quote(qualifier, safe='')}")
@@ -135,7 +144,7 @@ class ProvisionedOperations(EmulationBase):
 
     def _op_ListEventSourceMappings(self, req: Request, state: FunctionState) -> Reply:
         # moto matches FunctionName literally; AWS lists the function's mappings of every
-        # qualifier (FunctionArn carries it).
+        # qualifier (FunctionArn carries it; API reference, ListEventSourceMappings).
         up = self._send(req, drop=("FunctionName", "Marker", "MaxItems"))
         if not up.ok:
             return up.relay()

@@ -65,6 +65,7 @@ class FunctionState:
     busy_until: float = 0.0
     provisioned: dict[str, Provisioned] = field(default_factory=dict)
     alias_urls: dict[str, dict[str, Any]] = field(default_factory=dict)  # moto has none
+    swap_code: bytes | None = None  # fault: a zip deployed inside the next publish
 
     def forget(self) -> None:
         """Back to a blank state, keeping the lock that the caller may be holding."""
@@ -219,6 +220,8 @@ class EmulationBase:
         return config
 
     def _check_revision(self, given: Any, current: str, alias: bool) -> None:
+        # API reference, PreconditionFailedException (UpdateAlias, PublishVersion,
+        # UpdateFunctionCode/Configuration): HTTP 412 with this message.
         if given is not None and given != current:
             api = "GetAlias" if alias else "GetFunction or the GetAlias"
             raise fail(
@@ -240,7 +243,11 @@ class EmulationBase:
     def _page(
         self, req: Request, key: str, items: list[dict[str, Any]], order: Callable[[Any], Any]
     ) -> Reply:
-        """A page of at most min(MaxItems, 50) items after the opaque Marker's position."""
+        """A page of at most min(MaxItems, 50) items after the opaque Marker's position.
+
+        API reference, ListVersionsByFunction / ListAliases / ListProvisionedConcurrencyConfigs:
+        MaxItems up to 50, Marker in, NextMarker out while more remain.
+        """
         try:
             limit = min(int(req.query.get("MaxItems") or PAGE_LIMIT), PAGE_LIMIT)
         except ValueError:
