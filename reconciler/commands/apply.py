@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 
 from reconciler.applying.savedplan import differences, read_plan_file, recorded_paths
 from reconciler.commands import _common
@@ -83,11 +88,46 @@ def saved_target(path: str) -> object:
 
 
 def _execute(engine: Engine, plan: Plan, doc: Doc, fmt: str) -> int:
-    outcomes = engine.apply(plan)
+    with _stopped_by_signals(engine) as received:
+        outcomes = engine.apply(plan)
     result = _common.with_stats(apply_doc(doc, outcomes), engine)
     _common.stop_if_unreachable(engine, result, fmt)
+    if received:
+        result["success"] = False
+        result["failure_reason"] = "interrupted"
     _common.emit(result, fmt)
+    if received:
+        return 128 + received[0]  # 130 for SIGINT, 143 for SIGTERM
     return 0 if result["success"] else 1
+
+
+@contextlib.contextmanager
+def _stopped_by_signals(engine: Engine) -> Iterator[list[int]]:
+    """SIGINT/SIGTERM during apply: start no new call, let calls in flight finish,
+    then report what was applied, failed and not attempted. A second signal
+    ends the process at once."""
+    received: list[int] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        if received:
+            os._exit(128 + received[0])
+        received.append(signum)
+        print(
+            f"\n{signal.Signals(signum).name}: stopping after the calls in flight; "
+            "a second signal stops at once",
+            file=sys.stderr,
+        )
+        engine.stop.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield received  # signals reach only the main thread (e.g. tests in a worker)
+        return
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def _apply_saved(args: argparse.Namespace) -> int:

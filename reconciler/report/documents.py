@@ -160,16 +160,22 @@ def apply_doc(plan_document: Doc, outcomes: Sequence[FunctionOutcome]) -> Doc:
         changes.append({**change, "status": status, "message": message})
     doc["changes"] = changes
     functions = []
+    problems = {
+        (e.get("region"), e.get("function")): e["message"] for e in plan_document.get("errors", [])
+    }
     for fn_doc in plan_document["functions"]:
         outcome = by_key.get(f"{fn_doc['region']}/{fn_doc['function']}")
-        status = (
-            outcome.status
-            if outcome
-            else ("failed" if fn_doc["status"] == "error" else "unchanged")
-        )
-        functions.append(
-            {**fn_doc, "status": status, "reason": outcome.reason if outcome else fn_doc["reason"]}
-        )
+        if outcome is not None:
+            status, reason = outcome.status, outcome.reason
+        elif fn_doc["status"] == "error":
+            status = "failed"
+            reason = problems.get((fn_doc["region"], fn_doc["function"]), "planning failed")
+        elif fn_doc["status"] == "changes":
+            # Nothing was applied anywhere: planning failed for another function.
+            status, reason = "not_attempted", "not applied: planning failed for another function"
+        else:
+            status, reason = "unchanged", fn_doc["reason"]
+        functions.append({**fn_doc, "status": status, "reason": reason})
     held = _holds(plan_document, functions)
     doc["functions"] = functions
     failed = [f for f in functions if f["status"] == "failed"]

@@ -86,9 +86,19 @@ def render_plan(doc: Doc) -> str:
                 f"Apply: {len(failed)} function(s) held by a rollout (see above); "
                 f"{applied} change(s) applied."
             )
+        elif doc.get("failure_reason") == "interrupted":
+            lines.append(
+                f"Apply interrupted: {applied} change(s) applied; the rest not attempted. "
+                "Run apply again to converge the rest."
+            )
+        elif failed and doc.get("failure_reason") == "plan-error":
+            lines.append(
+                "Apply refused: planning failed (see the errors above); nothing was changed."
+            )
         elif failed:
             lines.append(
-                f"Apply failed for {len(failed)} function(s); {applied} change(s) applied. Run apply again to converge the rest."
+                f"Apply failed for {len(failed)} function(s); {applied} change(s) applied. "
+                "Fix the errors above, then run apply again to converge the rest."
             )
         else:
             lines.append(f"Apply complete: {applied} change(s) applied.")

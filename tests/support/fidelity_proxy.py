@@ -20,6 +20,7 @@ from __future__ import annotations
 import http.client
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,6 +106,8 @@ class FidelityProxy(ProvisionedOperations, LambdaOperations):
         self._hook: Hook | None = None
         # An IAM policy the requests are checked against (None: moto's allow-all).
         self.iam_policy: IamPolicy | None = None
+        # When set, STS GetCallerIdentity answers this account (other credentials).
+        self.caller_account: str | None = None
         self._server = ProxyServer(("127.0.0.1", 0), ProxyHandler)
         self._server.proxy = self
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -270,6 +273,8 @@ class FidelityProxy(ProvisionedOperations, LambdaOperations):
         return verdict, label
 
     def _dispatch(self, req: Request) -> Reply:
+        if self.caller_account and b"Action=GetCallerIdentity" in req.body:
+            return _caller_identity(self.caller_account)
         handler = getattr(self, f"_op_{req.op}", None) if req.is_lambda else None
         try:
             if handler is None or req.function is None:
@@ -282,3 +287,15 @@ class FidelityProxy(ProvisionedOperations, LambdaOperations):
             return abort.reply
         except (OSError, http.client.HTTPException) as exc:
             return error_reply(500, "ServiceException", f"upstream failure: {exc!r}")
+
+
+def _caller_identity(account: str) -> Reply:
+    """STS GetCallerIdentity as AWS answers it (Query protocol, XML)."""
+    body = (
+        '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+        f"<GetCallerIdentityResult><Arn>arn:aws:sts::{account}:assumed-role/ci/run</Arn>"
+        f"<UserId>AROAEXAMPLE:run</UserId><Account>{account}</Account>"
+        "</GetCallerIdentityResult><ResponseMetadata><RequestId>"
+        f"{uuid.uuid4()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+    ).encode()
+    return Reply(200, [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))], body)
