@@ -184,7 +184,8 @@ def apply_doc(plan_document: Doc, outcomes: Sequence[FunctionOutcome]) -> Doc:
     doc["errors"] = [*doc["errors"], *held]
     held_keys = {(h["region"], h["function"]) for h in held}
     for f in failed:
-        if not f["reason"] or (f["region"], f["function"]) in held_keys:
+        where = (f["region"], f["function"])
+        if not f["reason"] or where in held_keys or where in problems:
             continue  # a planning error (already in doc["errors"]) or a rollout hold
         doc["errors"].append(
             {
