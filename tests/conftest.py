@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.fidelity_proxy import FidelityProxy
-from tests.support.moto_server import MotoServer
+from tests.support.moto_server import MotoServer, lambda_client
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +29,9 @@ def fidelity_proxy(moto: MotoServer) -> Iterator[FidelityProxy]:
     """An AWS-fidelity proxy in front of the freshly reset moto server."""
     with FidelityProxy(moto.url) as proxy:
         yield proxy
+
+
+@pytest.fixture
+def direct(moto: MotoServer) -> object:
+    """A client straight to moto: seeding, and changes behind the proxy's back."""
+    return lambda_client(moto.url)

@@ -7,8 +7,6 @@ themselves are tested in test_guards_e2e.py and test_faults.py.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from tests.support.moto_server import (
     make_zip,
     publish,
     seed_function,
+    sha_of,
 )
 
 
@@ -33,10 +32,6 @@ def client(fidelity_proxy):
 @pytest.fixture
 def cli(fidelity_proxy, tmp_path: Path) -> Cli:
     return Cli(fidelity_proxy.url, tmp_path)
-
-
-def sha_of(text: str) -> str:
-    return base64.b64encode(hashlib.sha256(make_zip(text)).digest()).decode()
 
 
 def test_create_alias(cli, client):

@@ -7,8 +7,6 @@ real guards (see tests/support/fidelity_proxy.py).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import signal
 import subprocess
@@ -29,19 +27,10 @@ from tests.support.moto_server import (
     make_zip,
     publish,
     seed_function,
+    sha_of,
 )
 
 LAMBDA_WRITES = {"PublishVersion", "CreateAlias", "UpdateAlias", "DeleteAlias"}
-
-
-def sha_of(text: str) -> str:
-    return base64.b64encode(hashlib.sha256(make_zip(text)).digest()).decode()
-
-
-@pytest.fixture
-def direct(moto):
-    """A client straight to moto, for seeding (no faults, no counting)."""
-    return lambda_client(moto.url)
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ weights while our update was in flight.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import threading
 from pathlib import Path
 
@@ -19,17 +17,7 @@ import pytest
 from reconciler.aws.gateway import Connection, Session
 from reconciler.errors import InvalidRequestError
 from tests.e2e import Cli
-from tests.support.moto_server import lambda_client, make_zip, seed_function
-
-
-def sha_of(text: str) -> str:
-    return base64.b64encode(hashlib.sha256(make_zip(text)).digest()).decode()
-
-
-@pytest.fixture
-def direct(moto):
-    """A client straight to moto, for seeding and for changes behind the proxy's back."""
-    return lambda_client(moto.url)
+from tests.support.moto_server import lambda_client, make_zip, seed_function, sha_of
 
 
 @pytest.fixture

@@ -5,23 +5,15 @@ listed by function name, as AWS does)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e import Cli, quartet
-from tests.support.moto_server import aws_client, lambda_client, make_zip, seed_function
+from tests.support.moto_server import aws_client, lambda_client, make_zip, seed_function, sha_of
 
 ACCOUNT_ARN = "arn:aws:lambda:eu-west-1:123456789012:function"
-
-
-@pytest.fixture
-def direct(moto) -> Any:
-    """Straight to moto: seeding that the proxy need not see."""
-    return lambda_client(moto.url)
 
 
 @pytest.fixture
@@ -38,10 +30,6 @@ def cli(fidelity_proxy, tmp_path: Path) -> Cli:
 def versions(client: Any, name: str) -> list[str]:
     pages = client.get_paginator("list_versions_by_function").paginate(FunctionName=name)
     return [v["Version"] for p in pages for v in p["Versions"] if v["Version"] != "$LATEST"]
-
-
-def sha_of(text: str) -> str:
-    return base64.b64encode(hashlib.sha256(make_zip(text)).digest()).decode()
 
 
 def test_every_kind_of_reference_keeps_its_version_with_the_reason(

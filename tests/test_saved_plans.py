@@ -6,8 +6,6 @@ so "refused" always means "and nothing changed".
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import threading
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.e2e import Cli
-from tests.support.moto_server import lambda_client, make_zip, seed_function
+from tests.support.moto_server import lambda_client, make_zip, seed_function, sha_of
 
 MUTATING = {
     "CreateAlias",
@@ -34,15 +32,6 @@ REPOINT = (
 
 CODE_1 = "# svc code 1\n"
 BUILD_2 = "# build 2\n"
-
-
-def sha_of(text: str) -> str:
-    return base64.b64encode(hashlib.sha256(make_zip(text)).digest()).decode()
-
-
-@pytest.fixture
-def direct(moto):
-    return lambda_client(moto.url)
 
 
 @pytest.fixture

@@ -11,14 +11,9 @@ import threading
 import pytest
 
 from tests.e2e import Cli
-from tests.support.moto_server import lambda_client, seed_function
+from tests.support.moto_server import seed_function
 
 MUTATING = {"CreateAlias", "UpdateAlias", "DeleteAlias", "PublishVersion"}
-
-
-@pytest.fixture
-def direct(moto):
-    return lambda_client(moto.url)
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])

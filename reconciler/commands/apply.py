@@ -56,11 +56,6 @@ def run(args: argparse.Namespace) -> int:
                 "--retry-rollout, --ignore-alarms and --rollouts-only shape a plan; give them "
                 "to `plan --out`, not to `apply --plan`"
             )
-        if args.target and _common.target_doc(args.target) != saved_target(args.plan_file):
-            raise UsageError(
-                "--target does not match the saved plan's target: a saved plan is applied "
-                "whole or not at all; give --target to `plan --out` instead"
-            )
         return _apply_saved(args)
     args.paths = args.paths or ["manifests"]
     manifests, specs = _common.load(args, "apply")
@@ -80,11 +75,6 @@ def run(args: argparse.Namespace) -> int:
         print("Apply cancelled; nothing was changed.", file=sys.stderr)
         return 1
     return _execute(engine, plan, doc, args.format)
-
-
-def saved_target(path: str) -> object:
-    """The target a saved plan was made for (None: all functions)."""
-    return read_plan_file(path).get("target")
 
 
 def _execute(engine: Engine, plan: Plan, doc: Doc, fmt: str) -> int:
@@ -133,6 +123,11 @@ def _stopped_by_signals(engine: Engine) -> Iterator[list[int]]:
 def _apply_saved(args: argparse.Namespace) -> int:
     """A saved plan is a promise: plan again from the manifests, apply only if equal."""
     saved = read_plan_file(args.plan_file)
+    if args.target and _common.target_doc(args.target) != saved.get("target"):
+        raise UsageError(
+            "--target does not match the saved plan's target: a saved plan is applied "
+            "whole or not at all; give --target to `plan --out` instead"
+        )
     if not args.paths:
         args.paths = recorded_paths(saved)
         print(f"manifests from the saved plan: {', '.join(args.paths)}", file=sys.stderr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import logging
@@ -138,6 +140,11 @@ def make_zip(text: str) -> bytes:
         info.external_attr = 0o644 << 16
         archive.writestr(info, text)
     return buffer.getvalue()
+
+
+def sha_of(code_text: str) -> str:
+    """The CodeSha256 Lambda reports for a function whose code is ``code_text``."""
+    return base64.b64encode(hashlib.sha256(make_zip(code_text)).digest()).decode()
 
 
 def _ensure_role(client: Any) -> str:
