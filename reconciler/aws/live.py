@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from reconciler.aws.weights import sorted_pairs
-from reconciler.manifest.model import LATEST
+from reconciler.manifest.model import LATEST, CorsSpec
 
 
 def normalise_weights(weights: Mapping[str, float] | None) -> tuple[tuple[str, float], ...]:
@@ -99,6 +99,65 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class EventSourceMapping:
+    """One event source mapping of the function (ListEventSourceMappings item).
+
+    ``qualifier``: the alias name or version number its FunctionArn carries,
+    None when unqualified. ``state``: Creating, Enabling, Enabled, Disabling,
+    Disabled, Updating, Deleting; ``enabled`` is True for the first three
+    (and for Updating of an enabled mapping, as AWS reports it).
+    """
+
+    uuid: str
+    qualifier: str | None
+    source: str  # EventSourceArn ("" for sources without one, e.g. self-managed Kafka)
+    batch_size: int | None = None
+    enabled: bool = True
+    maximum_batching_window: int | None = None
+    starting_position: str | None = None
+    state: str = "Enabled"
+    function_arn: str = ""
+
+    def reference(self) -> Attachment:
+        return Attachment("event source mapping", self.qualifier, self.uuid)
+
+
+@dataclass(frozen=True)
+class FunctionUrl:
+    """One function URL config (ListFunctionUrlConfigs item); ``qualifier`` None: unqualified."""
+
+    qualifier: str | None
+    url: str
+    auth_type: str
+    invoke_mode: str = "BUFFERED"
+    cors: CorsSpec | None = None
+    function_arn: str = ""
+
+    def reference(self) -> Attachment:
+        return Attachment("function URL", self.qualifier, self.url)
+
+
+@dataclass(frozen=True)
+class PolicyStatement:
+    """One statement of a qualifier's resource-based policy (GetPolicy), in
+    AddPermission's terms: ``principal`` a service name, an account id (from
+    ``arn:aws:iam::ID:root``), an ARN or ``*``; conditions unpacked.
+    ``qualifier``: from the statement's Resource ARN (None: unqualified)."""
+
+    sid: str
+    qualifier: str | None
+    principal: str
+    action: str
+    source_arn: str | None = None
+    source_account: str | None = None
+    function_url_auth_type: str | None = None
+    resource: str = ""
+
+    def reference(self) -> Attachment:
+        return Attachment("permission", self.qualifier, self.sid)
+
+
+@dataclass(frozen=True)
 class FunctionSnapshot:
     """What planning one function needs to know about AWS, read once."""
 
@@ -115,8 +174,14 @@ class FunctionSnapshot:
     published: tuple[VersionInfo, ...] | None = None
     # Qualifier -> provisioned-concurrency config, when listed; else None.
     provisioned: Mapping[str, ProvisionedConfig] | None = None
-    # Event source mappings and function URLs, when listed; else None.
+    # Event source mappings and function URLs (for version collection), when listed;
+    # else None. Permissions on versions are in ``policies``.
     attachments: tuple[Attachment, ...] | None = None
+    # What is bound to aliases, each when read (the manifest declares it); else None.
+    event_sources: tuple[EventSourceMapping, ...] | None = None
+    urls: tuple[FunctionUrl, ...] | None = None
+    # Qualifier -> its policy's statements ([] when it has none), for those read.
+    policies: Mapping[str, tuple[PolicyStatement, ...]] = field(default_factory=dict)
 
     def referenced_versions(self) -> frozenset[str]:
         """Versions some live alias serves (so they certainly exist)."""

@@ -81,6 +81,62 @@ class Rollout:
 
 
 @dataclass(frozen=True)
+class EventSourceSpec:
+    """An event source mapping bound to an alias (``event_sources`` items).
+
+    ``None`` for an optional field: not managed (whatever AWS has is kept).
+    ``starting_position`` is for streams (Kinesis, DynamoDB) and is set only
+    when the mapping is created (AWS cannot change it in place).
+    """
+
+    source: str  # EventSourceArn: unique within the alias, and within the function
+    batch_size: int | None = None
+    enabled: bool = True
+    maximum_batching_window: int | None = None
+    starting_position: str | None = None
+    pos: SourcePos | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class CorsSpec:
+    """A function URL's CORS configuration (AWS's ``Cors``); empty fields: not set."""
+
+    allow_origins: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    allow_credentials: bool = False
+    max_age: int = 0
+
+
+@dataclass(frozen=True)
+class FunctionUrlSpec:
+    """A function URL on an alias (Qualifier = the alias). Absent ``cors``: none."""
+
+    auth_type: str  # AWS_IAM | NONE
+    invoke_mode: str = "BUFFERED"  # BUFFERED | RESPONSE_STREAM
+    cors: CorsSpec | None = None
+    pos: SourcePos | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class PermissionSpec:
+    """One resource-based policy statement on an alias (AddPermission with Qualifier).
+
+    ``principal`` as AddPermission takes it: a service (``s3.amazonaws.com``), an
+    account id, an ARN, or ``*``.
+    """
+
+    sid: str  # StatementId: unique within the alias
+    principal: str
+    action: str = "lambda:InvokeFunction"
+    source_arn: str | None = None
+    source_account: str | None = None
+    function_url_auth_type: str | None = None  # AWS_IAM | NONE (lambda:InvokeFunctionUrl)
+    pos: SourcePos | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class AliasSpec:
     """One alias as the manifest wants it."""
 
@@ -93,6 +149,20 @@ class AliasSpec:
     rollout: Rollout | None = None
     provisioned_concurrency: int | None = None
     pos: SourcePos | None = None
+    # What is bound to the alias. None: the key is absent, nothing is managed;
+    # otherwise the whole desired set (others found there are unmanaged).
+    event_sources: tuple[EventSourceSpec, ...] | None = None
+    function_url: FunctionUrlSpec | None = None
+    permissions: tuple[PermissionSpec, ...] | None = None
+
+    @property
+    def binds(self) -> bool:
+        """Whether the alias declares anything bound to it."""
+        return (
+            self.event_sources is not None
+            or self.function_url is not None
+            or self.permissions is not None
+        )
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,46 @@ class VersionReferences:
         return "what refers to old versions (mappings, URLs, provisioned concurrency)"
 
 
+@dataclass(frozen=True)
+class EventSources:
+    """The function's event source mappings, every qualifier (one paged list)."""
+
+    alias: str | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        return "the event source mappings"
+
+
+@dataclass(frozen=True)
+class FunctionUrls:
+    """The function's URL configs, every qualifier (one paged list)."""
+
+    alias: str | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        return "the function URL configs"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One qualifier's resource-based policy (GetPolicy: an alias, or a version
+    that version collection may delete)."""
+
+    qualifier: str
+    alias: str | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        return f"the resource-based policy of {self.qualifier}"
+
+
 ReadRequest = (
-    VersionConfig | AlarmStates | ContentHash | AllVersions | ProvisionedConfigs | VersionReferences
+    VersionConfig
+    | AlarmStates
+    | ContentHash
+    | AllVersions
+    | ProvisionedConfigs
+    | VersionReferences
+    | EventSources
+    | FunctionUrls
+    | Policy
 )
