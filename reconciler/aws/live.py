@@ -22,6 +22,8 @@ class LiveAlias:
     weights: tuple[tuple[str, float], ...]
     description: str
     revision_id: str
+    # AliasArn as ListAliases gives it (reports name what binds to it).
+    arn: str = ""
 
     def versions(self) -> tuple[str, ...]:
         return (self.version, *(v for v, _ in self.weights))

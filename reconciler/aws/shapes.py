@@ -86,6 +86,7 @@ def alias_from(data: Mapping[str, Any]) -> LiveAlias:
         weights=normalise_weights(routing.get("AdditionalVersionWeights")),
         description=str(data.get("Description") or ""),
         revision_id=str(data.get("RevisionId") or ""),
+        arn=str(data.get("AliasArn") or ""),
     )
 
 

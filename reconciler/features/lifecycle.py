@@ -9,14 +9,16 @@ What counts as a reference: the aliases as they will be once this run's alias
 changes are applied (version deletes run last, after the aliases moved off), a
 rollout marker (in flight or failed: both its versions), the manifest (numbers
 and resolved content references, named or used by an alias), a
-provisioned-concurrency config on the version, and an event source mapping or
-function URL on the version or on an alias serving it. ``$LATEST`` is never
+provisioned-concurrency config on the version, an event source mapping or
+function URL on the version or on an alias serving it, and a resource-based
+policy statement on the version. ``$LATEST`` is never
 deleted. Versions about to be published count among the newest N, so a run
 that publishes converges in one apply.
 
 Cost: the version list (one paged ListVersionsByFunction) always; event source
 mappings, function URLs and provisioned-concurrency configs only when some old
-version is referred to by nothing else (the planner asks for them then).
+version is referred to by nothing else (the planner asks for them then), and
+one GetPolicy per version still to be deleted after that.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from reconciler.manifest.model import (
 )
 from reconciler.plan import Action, DeleteVersion, FunctionRef, Retained
 from reconciler.plan.description import split_rollout as parse
-from reconciler.plan.requests import AllVersions, ReadRequest, VersionReferences
+from reconciler.plan.requests import AllVersions, Policy, ReadRequest, VersionReferences
 
 # What the planner asks the reader for.
 NEED_VERSIONS = AllVersions()
@@ -206,5 +208,16 @@ def plan_collection(
         snap.attachments or (),
     )
     final = collect(published, retain.keep_last, _merge(core, outside), pending)
+    unread = sorted(set(final.delete) - set(snap.policies), key=int)
+    if unread:
+        # A statement bound to the version (e.g. an S3 trigger's permission) keeps it:
+        # one GetPolicy per version that would otherwise go.
+        return CollectionPlan(needs=frozenset(Policy(v) for v in unread))
+    permitted: dict[str, set[str]] = {}
+    for version in final.delete:
+        for statement in snap.policies.get(version, ()):
+            _add(permitted, version, f"permission {statement.sid} on the version")
+    if permitted:
+        final = collect(published, retain.keep_last, _merge(core, outside, permitted), pending)
     deletes = tuple(DeleteVersion(fn, v, retain.keep_last) for v in final.delete)
     return CollectionPlan(deletes, final.retained)

@@ -5,10 +5,17 @@ to do (that is :mod:`reconciler.planning`) or runs it (:mod:`reconciler.applying
 """
 
 from reconciler.plan.kinds.alias import CreateAlias, DeleteAlias, UpdateAlias
+from reconciler.plan.kinds.event_sources import (
+    CreateEventSource,
+    DeleteEventSource,
+    UpdateEventSource,
+)
+from reconciler.plan.kinds.permissions import AddPermission, RemovePermission
 from reconciler.plan.kinds.provisioned import (
     DeleteProvisionedConcurrency,
     PutProvisionedConcurrency,
 )
+from reconciler.plan.kinds.urls import CreateFunctionUrl, DeleteFunctionUrl, UpdateFunctionUrl
 from reconciler.plan.kinds.version import DeleteVersion, PublishVersion
 from reconciler.plan.model import (
     HOLD_KINDS,
@@ -40,9 +47,14 @@ __all__ = [
     "SUMMARY_KEYS",
     "Action",
     "ActionResult",
+    "AddPermission",
     "AliasState",
     "CreateAlias",
+    "CreateEventSource",
+    "CreateFunctionUrl",
     "DeleteAlias",
+    "DeleteEventSource",
+    "DeleteFunctionUrl",
     "DeleteProvisionedConcurrency",
     "DeleteVersion",
     "FunctionOutcome",
@@ -54,10 +66,13 @@ __all__ = [
     "Problem",
     "PublishVersion",
     "PutProvisionedConcurrency",
+    "RemovePermission",
     "Retained",
     "RolloutInfo",
     "RolloutView",
     "UpdateAlias",
+    "UpdateEventSource",
+    "UpdateFunctionUrl",
     "Version",
     "change_doc",
     "display_target",

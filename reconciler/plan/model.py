@@ -95,7 +95,7 @@ class FunctionPlan:
 
 
 # The plan document's `summary` keys: alias/publish counts, versions to delete,
-# provisioned-concurrency settings to put or delete.
+# provisioned-concurrency settings to put or delete, changes to what is bound to aliases.
 SUMMARY_KEYS = (
     "publish",
     "create",
@@ -103,6 +103,7 @@ SUMMARY_KEYS = (
     "delete",
     "delete_version",
     "provisioned_concurrency",
+    "bindings",
 )
 
 
@@ -142,6 +143,9 @@ class Plan:
         if c["provisioned_concurrency"]:
             noun = "change" if c["provisioned_concurrency"] == 1 else "changes"
             line += f", {c['provisioned_concurrency']} provisioned concurrency {noun}"
+        if c["bindings"]:
+            noun = "change" if c["bindings"] == 1 else "changes"
+            line += f", {c['bindings']} binding {noun}"
         return line + "."
 
 

@@ -20,11 +20,33 @@ from reconciler.plan.kinds.alias import (
     UpdateAliasKind,
 )
 from reconciler.plan.kinds.base import Doc, Kind
+from reconciler.plan.kinds.event_sources import (
+    CreateEventSource,
+    CreateEventSourceKind,
+    DeleteEventSource,
+    DeleteEventSourceKind,
+    UpdateEventSource,
+    UpdateEventSourceKind,
+)
+from reconciler.plan.kinds.permissions import (
+    AddPermission,
+    AddPermissionKind,
+    RemovePermission,
+    RemovePermissionKind,
+)
 from reconciler.plan.kinds.provisioned import (
     DeleteProvisionedConcurrency,
     DeleteProvisionedConcurrencyKind,
     PutProvisionedConcurrency,
     PutProvisionedConcurrencyKind,
+)
+from reconciler.plan.kinds.urls import (
+    CreateFunctionUrl,
+    CreateFunctionUrlKind,
+    DeleteFunctionUrl,
+    DeleteFunctionUrlKind,
+    UpdateFunctionUrl,
+    UpdateFunctionUrlKind,
 )
 from reconciler.plan.kinds.version import (
     DeleteVersion,
@@ -42,6 +64,14 @@ Action = (
     | PutProvisionedConcurrency
     | DeleteProvisionedConcurrency
     | DeleteVersion
+    | CreateEventSource
+    | UpdateEventSource
+    | DeleteEventSource
+    | CreateFunctionUrl
+    | UpdateFunctionUrl
+    | DeleteFunctionUrl
+    | AddPermission
+    | RemovePermission
 )
 
 KINDS: tuple[Kind[Any], ...] = (
@@ -52,6 +82,14 @@ KINDS: tuple[Kind[Any], ...] = (
     PutProvisionedConcurrencyKind(),
     DeleteProvisionedConcurrencyKind(),
     DeleteVersionKind(),
+    CreateEventSourceKind(),
+    UpdateEventSourceKind(),
+    DeleteEventSourceKind(),
+    CreateFunctionUrlKind(),
+    UpdateFunctionUrlKind(),
+    DeleteFunctionUrlKind(),
+    AddPermissionKind(),
+    RemovePermissionKind(),
 )
 _BY_CLASS: dict[type, Kind[Any]] = {k.cls: k for k in KINDS}
 _BY_NAME: dict[str, Kind[Any]] = {k.name: k for k in KINDS}

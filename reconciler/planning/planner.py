@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reconciler.aws.live import FunctionSnapshot, LiveAlias, VersionInfo
+from reconciler.features.attachments import bound_to_version, plan_bindings, plan_pruned
 from reconciler.features.lifecycle import CollectionPlan, plan_collection
 from reconciler.features.provisioned import plan_alias, with_ownership, without_marker
 from reconciler.features.rollout.strategy import Decision, RolloutPolicy, Situation, decide
@@ -130,8 +131,10 @@ def plan_function(
     policy: RolloutPolicy | None = None,
 ) -> FunctionPlan:
     """Everything that must change for ``fn`` to match ``spec``, in order:
-    provisioned-concurrency removals, publishes, alias creates and updates,
-    provisioned-concurrency settings, alias deletes, version deletes."""
+    provisioned-concurrency removals, publishes, alias creates and updates
+    (what is bound to an alias right after its create, right before its
+    update), provisioned-concurrency settings, bindings no longer listed,
+    alias deletes (each after what is bound to it), version deletes."""
     policy = policy or RolloutPolicy()
     recorded = tuple((a.name, live_state(a), a.revision_id) for a in snap.aliases.values())
     if not snap.exists:
@@ -146,6 +149,7 @@ def plan_function(
     first: list[Action] = []
     alias_actions: list[Action] = []
     last: list[Action] = []
+    cleanup: list[Action] = []
     notes: list[Note] = []
     rollouts: list[RolloutView] = []
     for spec_alias in spec.aliases:
@@ -197,16 +201,29 @@ def plan_function(
         notes.extend(provisioning.notes)
         first.extend(provisioning.first)
         last.extend(provisioning.last)
+        bindings = plan_bindings(fn, spec_alias, snap, live is not None, spec.prune)
+        needs.update(bindings.needs)
+        notes.extend(bindings.notes)
+        cleanup.extend(bindings.cleanup)
+        # Bound after the alias exists, before traffic moves to it.
+        if live is not None:
+            alias_actions.extend(bindings.actions)
         if provisioning.action is not None:
             alias_actions.append(provisioning.action)
             for publish in wanted_publishes:
                 publishes.setdefault(publish.code_sha256, publish)
+        if live is None:
+            alias_actions.extend(bindings.actions)
 
     deletes: list[Action] = []
     for live in snap.aliases.values():
         if spec.alias(live.name) is not None:
             continue
         if spec.prune:
+            # What is bound to it goes first: nothing is left pointing at a deleted alias.
+            unbind, unread = plan_pruned(fn, live.name, snap)
+            needs.update(unread)
+            deletes.extend(unbind)
             deletes.append(
                 DeleteAlias(
                     fn=fn, alias=live.name, before=live_state(live), revision_id=live.revision_id
@@ -221,6 +238,7 @@ def plan_function(
                 )
             )
 
+    notes.extend(bound_to_version(fn, snap))
     collection = CollectionPlan()
     if not problems and not needs:
         # Only on a complete plan: what the aliases will serve decides what may go.
@@ -235,6 +253,7 @@ def plan_function(
             *publishes.values(),
             *alias_actions,
             *last,
+            *cleanup,
             *deletes,
             *collection.deletes,
         ),

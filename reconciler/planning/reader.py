@@ -9,7 +9,11 @@ planner asks: a rollout in flight or about to start.
 
 With ``retain_versions``: +1 ListVersionsByFunction (paged); event source
 mappings, function URLs and provisioned-concurrency configs only when an old
-version has no other reference. With ``provisioned_concurrency`` on an alias
+version has no other reference, then one GetPolicy per version still to be
+deleted. What is bound to aliases (:mod:`reconciler.features.attachments`):
++1 ListEventSourceMappings (paged) with ``event_sources``, +1
+ListFunctionUrlConfigs (paged) with ``function_url``, +1 GetPolicy per live
+alias with ``permissions``. With ``provisioned_concurrency`` on an alias
 (or its ownership marker live): +1 ListProvisionedConcurrencyConfigs.
 """
 
@@ -25,11 +29,15 @@ from reconciler.aws.live import (
     AlarmState,
     Attachment,
     ContentResolution,
+    EventSourceMapping,
     FunctionSnapshot,
+    FunctionUrl,
     LiveAlias,
+    PolicyStatement,
     ProvisionedConfig,
     VersionInfo,
 )
+from reconciler.features.attachments import reads_for
 from reconciler.features.rollout.strategy import RolloutPolicy
 from reconciler.manifest.model import (
     LATEST,
@@ -44,6 +52,9 @@ from reconciler.plan.requests import (
     AlarmStates,
     AllVersions,
     ContentHash,
+    EventSources,
+    FunctionUrls,
+    Policy,
     ProvisionedConfigs,
     ReadRequest,
     VersionConfig,
@@ -76,7 +87,9 @@ class _Reader:
         self.alarms: dict[str, AlarmState | None] = {}
         self._listed: list[VersionInfo] | None = None
         self.provisioned: dict[str, ProvisionedConfig] | None = None
-        self.attachments: tuple[Attachment, ...] | None = None
+        self.event_sources: tuple[EventSourceMapping, ...] | None = None
+        self.urls: tuple[FunctionUrl, ...] | None = None
+        self.policies: dict[str, tuple[PolicyStatement, ...]] = {}
 
     @property
     def listed(self) -> tuple[VersionInfo, ...] | None:
@@ -100,10 +113,31 @@ class _Reader:
             configs = self.gw.list_provisioned_concurrency(self.fn.function) or []
             self.provisioned = {c.qualifier: c for c in configs}
 
+    @property
+    def attachments(self) -> tuple[Attachment, ...] | None:
+        """Mappings and URLs as version collection sees them (once both are read)."""
+        if self.event_sources is None or self.urls is None:
+            return None
+        return (
+            *(m.reference() for m in self.event_sources),
+            *(u.reference() for u in self.urls),
+        )
+
+    def read_event_sources(self) -> None:
+        if self.event_sources is None:
+            self.event_sources = tuple(self.gw.event_source_mappings(self.fn.function))
+
+    def read_urls(self) -> None:
+        if self.urls is None:
+            self.urls = tuple(self.gw.function_urls(self.fn.function))
+
+    def read_policy(self, qualifier: str) -> None:
+        if qualifier not in self.policies:
+            self.policies[qualifier] = tuple(self.gw.policy(self.fn.function, qualifier))
+
     def read_attachments(self) -> None:
-        if self.attachments is None:
-            mappings = self.gw.list_event_source_mappings(self.fn.function)
-            self.attachments = (*mappings, *self.gw.list_function_urls(self.fn.function))
+        self.read_event_sources()
+        self.read_urls()
 
     def fetch(self, needs: frozenset[ReadRequest], content: dict[str, ContentResolution]) -> None:
         """Read what the planner asked for."""
@@ -114,6 +148,12 @@ class _Reader:
             self.read_provisioned()
         if any(isinstance(n, VersionReferences) for n in needs):
             self.read_attachments()
+        if any(isinstance(n, EventSources) for n in needs):
+            self.read_event_sources()
+        if any(isinstance(n, FunctionUrls) for n in needs):
+            self.read_urls()
+        for qualifier in sorted({n.qualifier for n in needs if isinstance(n, Policy)}):
+            self.read_policy(qualifier)
         for sha in sorted({n.code_sha256 for n in needs if isinstance(n, ContentHash)}):
             known = content.get(sha)
             content[sha] = self.highest_with(sha, known.serving if known else frozenset())
@@ -210,6 +250,16 @@ def read_and_plan(
     ):
         reader.read_provisioned()
 
+    # What is bound to aliases, read up front (no extra planning round).
+    mappings, urls, policies = reads_for(spec)
+    if mappings:
+        reader.read_event_sources()
+    if urls:
+        reader.read_urls()
+    for alias in policies:
+        if alias in live:
+            reader.read_policy(alias)
+
     plan = plan_function(spec, fn, _snapshot(live, reader, content, read_at), policy)
     rounds = 1
     while plan.needs and rounds < _MAX_ROUNDS:
@@ -253,4 +303,7 @@ def _snapshot(
         published=reader.listed,
         provisioned=None if reader.provisioned is None else dict(reader.provisioned),
         attachments=reader.attachments,
+        event_sources=reader.event_sources,
+        urls=reader.urls,
+        policies=dict(reader.policies),
     )

@@ -115,6 +115,8 @@ def _plan_title(doc: Doc) -> str:
         counts.append(f"{_count(summary['delete_version'], 'version')} to delete")
     if summary.get("provisioned_concurrency"):
         counts.append(_count(summary["provisioned_concurrency"], "provisioned concurrency change"))
+    if summary.get("bindings"):
+        counts.append(_count(summary["bindings"], "binding change"))
     return "📋 reconciler plan: " + ", ".join(counts)
 
 
