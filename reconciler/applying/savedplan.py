@@ -95,6 +95,7 @@ def _key(change: Doc) -> tuple[str, ...]:
         str(change.get("action")),
         str(change.get("alias")),
         str(change.get("code_sha256") or change.get("version") or ""),
+        str((change.get("binding") or {}).get("key") or ""),
     )
 
 
@@ -142,6 +143,8 @@ def differences(saved: Doc, fresh: Doc, retained: Sequence[Doc] = ()) -> list[st
 def _where(change: Doc) -> str:
     alias = f":{change['alias']}" if change.get("alias") else ""
     version = f" version {change['version']}" if change.get("version") else ""
+    key = (change.get("binding") or {}).get("key")
+    version += f" {key}" if key and key != change.get("alias") else ""
     return f"{change.get('function')}{alias} ({change.get('action')}{version})"
 
 
