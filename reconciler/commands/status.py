@@ -98,6 +98,11 @@ def _aliases(fp: FunctionPlan, spec: FunctionSpec | None) -> list[Doc]:
                 "description": parse_description(state.description or "").user if state else None,
                 "rollout": _rollout(view) if view else None,
                 "provisioned_concurrency": _provisioned(fp, name),
+                "bound": [
+                    {"type": b.type, "name": b.name, "detail": b.detail or None}
+                    for b in fp.bound
+                    if b.qualifier == name
+                ],
                 "differs": name in differing,
             }
         )
@@ -179,6 +184,9 @@ def _rollout_lines(rollout: Doc) -> list[str]:
     return lines
 
 
+_BOUND = {"event_source": "event source", "function_url": "URL", "permission": "permission"}
+
+
 def render_text(doc: Doc) -> str:
     lines: list[str] = []
     for fn in doc["functions"]:
@@ -193,9 +201,14 @@ def render_text(doc: Doc) -> str:
                 reason = f": {pc['reason']}" if pc.get("reason") else ""
                 mark += f"  provisioned concurrency {pc['requested']} {pc['status']}{reason}"
             lines.append(f"  {alias['alias']:<{width}}  {_serving(alias)}{mark}")
+            pad = " " * (width + 4)
             if alias["rollout"]:
-                pad = " " * (width + 4)
                 lines.extend(pad + line for line in _rollout_lines(alias["rollout"]))
+            lines.extend(
+                f"{pad}bound: {_BOUND.get(b['type'], b['type'])} {b['name']}"
+                + (f" ({b['detail']})" if b["detail"] else "")
+                for b in alias.get("bound") or []
+            )
         lines.append("")
     lines.extend(f"error: {e['message']}" for e in doc["errors"])
     return "\n".join(lines).strip("\n") + "\n"

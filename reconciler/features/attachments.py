@@ -35,6 +35,7 @@ from reconciler.manifest.model import (
 from reconciler.plan import (
     Action,
     AddPermission,
+    Bound,
     CreateEventSource,
     CreateFunctionUrl,
     DeleteEventSource,
@@ -316,3 +317,26 @@ def bound_to_version(fn: FunctionRef, snap: FunctionSnapshot) -> tuple[Note, ...
             )
         )
     return tuple(notes)
+
+
+def bound_items(snap: FunctionSnapshot) -> tuple[Bound, ...]:
+    """Everything read as bound to the function, by qualifier (for ``status``)."""
+    items = [
+        Bound(m.qualifier, "event_source", m.source or m.uuid, _mapping_detail(m))
+        for m in snap.event_sources or ()
+    ]
+    items.extend(
+        Bound(u.qualifier, "function_url", u.url, f"auth {u.auth_type}, {u.invoke_mode}")
+        for u in snap.urls or ()
+    )
+    for read, statements in sorted(snap.policies.items()):
+        items.extend(
+            Bound(s.qualifier or read, "permission", s.sid, f"{s.principal} may {s.action}")
+            for s in statements
+        )
+    return tuple(items)
+
+
+def _mapping_detail(m: EventSourceMapping) -> str:
+    size = f", batch size {m.batch_size}" if m.batch_size is not None else ""
+    return f"{m.state}{size}"

@@ -69,6 +69,19 @@ class RolloutView:
 
 
 @dataclass(frozen=True)
+class Bound:
+    """Something read as bound to one qualifier (``status`` shows it).
+
+    ``type``: event_source | function_url | permission; ``name``: the source
+    ARN, the URL or the statement id; ``qualifier`` None: unqualified."""
+
+    qualifier: str | None
+    type: str
+    name: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class FunctionPlan:
     fn: FunctionRef
     actions: tuple[Action, ...] = ()
@@ -84,6 +97,8 @@ class FunctionPlan:
     retained: tuple[Retained, ...] = ()
     # Provisioned-concurrency configs read (by qualifier); None when not read.
     provisioned: tuple[ProvisionedConfig, ...] | None = None
+    # What was read as bound to qualifiers (only what the manifest's keys made us read).
+    bound: tuple[Bound, ...] = ()
     # The manifest this plan came from: a re-plan after a race plans it again.
     spec: FunctionSpec | None = field(default=None, compare=False)
 

@@ -17,7 +17,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reconciler.aws.live import FunctionSnapshot, LiveAlias, VersionInfo
-from reconciler.features.attachments import bound_to_version, plan_bindings, plan_pruned
+from reconciler.features.attachments import (
+    bound_items,
+    bound_to_version,
+    plan_bindings,
+    plan_pruned,
+)
 from reconciler.features.lifecycle import CollectionPlan, plan_collection
 from reconciler.features.provisioned import plan_alias, with_ownership, without_marker
 from reconciler.features.rollout.strategy import Decision, RolloutPolicy, Situation, decide
@@ -266,6 +271,7 @@ def plan_function(
         rollouts=tuple(rollouts),
         retained=collection.retained,
         provisioned=None if snap.provisioned is None else tuple(snap.provisioned.values()),
+        bound=bound_items(snap),
     )
 
 

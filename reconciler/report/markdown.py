@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from reconciler.report import escape
+from reconciler.report.labels import ACTIONS, PAST, REASONS, STATUSES
 from reconciler.report.limits import MAX_CHARS
 from reconciler.report.limits import fit as _fit
 from reconciler.report.limits import squeeze as _squeeze
@@ -31,30 +32,6 @@ BANNER_NAMES = 10
 CELL_CHARS = 200
 # Function statuses that need no details.
 QUIET = ("unchanged", "in_sync")
-
-ACTIONS = {
-    "publish_version": "📦 publish",
-    "create_alias": "➕ create",
-    "update_alias": "🔄 update",
-    "delete_alias": "🗑️ delete",
-    "delete_version": "🧹 delete version",
-    "put_provisioned_concurrency": "⚙️ set provisioned concurrency",
-    "delete_provisioned_concurrency": "⚙️ remove provisioned concurrency",
-}
-PAST = ("published", "created", "updated", "deleted", "versions deleted", "set", "removed")
-STATUSES = {
-    "applied": "✅ applied",
-    "skipped": "⏭️ skipped",
-    "failed": "❌ failed",
-    "not_attempted": "⏸️ not attempted",
-}
-REASONS = {
-    "invalid-manifest": "invalid manifests",
-    "plan-error": "planning found errors",
-    "plan-stale": "the saved plan is stale",
-    "apply-failed": "some changes failed",
-    "rollout-held": "a rollout is held (rolled back, blocked by an alarm, or edited by hand)",
-}
 
 Doc = dict[str, Any]
 
@@ -192,9 +169,16 @@ def _banner(changes: list[Doc]) -> list[str]:
     moved = (c for c in changes if c.get("traffic_shift") and c.get("action") != "delete_alias")
     shifts, shifted = _names(moved)
     deletes, deleted = _names(c for c in changes if c.get("action") == "delete_alias")
+    unbound = [c for c in changes if (c.get("binding") or {}).get("why") == "alias_deleted"]
     lines = [f"> **Traffic shifts** on {_count(shifts, 'alias')}: {shifted}."] if shifts else []
     if deletes:
         lines += [">"] * bool(lines) + [f"> **Deletes** {_count(deletes, 'alias')}: {deleted}."]
+    if unbound:
+        lines += [
+            ">",
+            f"> **Unbinds** first {_count(len(unbound), 'binding')} of pruned aliases "
+            "(event sources, function URLs, permissions): see the table.",
+        ]
     return ["> [!WARNING]", *lines, ""] if lines else []
 
 
