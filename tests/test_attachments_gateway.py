@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -25,6 +26,7 @@ from reconciler.aws.live import EventSourceMapping, FunctionUrl, PolicyStatement
 from reconciler.aws.throttle import GET_POLICY_RPS, RateLimits, RetryPolicy
 from reconciler.errors import AwsError, ConflictError, InvalidRequestError
 from reconciler.manifest.model import CorsSpec, EventSourceSpec, FunctionUrlSpec, PermissionSpec
+from tests.fakes import FakeGateway
 from tests.support.fidelity_proxy import FidelityProxy
 from tests.support.moto_server import MotoServer, aws_client, seed_function
 
@@ -609,3 +611,105 @@ def test_hostile_listings_end_and_parse_to_nothing(body: Any, pages: int) -> Non
     finally:
         hostile.close()
     assert len(hostile.requests) == pages
+
+
+# -- the fake gateway keeps the same rules ---------------------------------------------------
+
+
+def scenario(gw: Any, queue: str) -> list[str]:
+    """The same calls on any gateway; each outcome as a short label."""
+
+    def outcome(call: Any) -> str:
+        try:
+            result = call()
+        except ConflictError:
+            return "conflict"
+        except InvalidRequestError:
+            return "invalid"
+        except AwsError as exc:
+            return f"error {exc.status}"
+        if isinstance(result, list):
+            return f"{len(result)} items"
+        if isinstance(result, EventSourceMapping):
+            return f"mapping {result.qualifier} batch {result.batch_size} enabled {result.enabled}"
+        if isinstance(result, FunctionUrl):
+            return f"url {result.qualifier} {result.auth_type} cors {result.cors is not None}"
+        return str(result)
+
+    sqs = EventSourceSpec(queue, batch_size=5)
+    made: list[EventSourceMapping] = []
+    cors = CorsSpec(allow_origins=("*",))
+    permission = PermissionSpec("s3", "s3.amazonaws.com")
+    return [
+        outcome(lambda: made.append(gw.create_event_source_mapping("svc", "live", sqs)) or made[0]),
+        outcome(lambda: gw.create_event_source_mapping("svc", "live", sqs)),
+        outcome(lambda: gw.create_event_source_mapping("svc", "nope", sqs)),
+        outcome(
+            lambda: gw.create_event_source_mapping(
+                "svc", "beta", replace(sqs, starting_position="LATEST")
+            )
+        ),
+        outcome(
+            lambda: gw.update_event_source_mapping(
+                "svc", "live", made[0].uuid, EventSourceSpec(queue, enabled=False)
+            )
+        ),
+        outcome(lambda: gw.event_source_mappings("svc")),
+        outcome(lambda: gw.delete_event_source_mapping("svc", "live", made[0].uuid)),
+        outcome(lambda: gw.delete_event_source_mapping("svc", "live", made[0].uuid)),
+        outcome(lambda: gw.create_function_url("svc", "live", FunctionUrlSpec("NONE", cors=cors))),
+        outcome(lambda: gw.create_function_url("svc", "live", FunctionUrlSpec("NONE"))),
+        outcome(lambda: gw.update_function_url("svc", "live", FunctionUrlSpec("AWS_IAM"))),
+        outcome(lambda: gw.update_function_url("svc", "beta", FunctionUrlSpec("AWS_IAM"))),
+        outcome(lambda: gw.function_urls("svc")),
+        outcome(lambda: gw.delete_function_url("svc", "live")),
+        outcome(lambda: gw.delete_function_url("svc", "live")),
+        outcome(lambda: gw.policy("svc", "live")),
+        outcome(lambda: gw.add_permission("svc", "live", permission)),
+        outcome(lambda: gw.add_permission("svc", "live", permission)),
+        outcome(lambda: gw.add_permission("svc", "beta", permission)),
+        outcome(lambda: gw.add_permission("svc", "nope", permission)),
+        outcome(lambda: gw.policy("svc", "live")),
+        outcome(lambda: gw.remove_permission("svc", "live", "s3")),
+        outcome(lambda: gw.remove_permission("svc", "live", "s3")),
+        outcome(lambda: gw.policy("svc", "beta")),
+    ]
+
+
+EXPECTED = [
+    "mapping live batch 5 enabled True",
+    "conflict",
+    "error 404",
+    "invalid",
+    "mapping live batch 5 enabled False",
+    "1 items",
+    "True",
+    "False",
+    "url live NONE cors True",
+    "conflict",
+    "url live AWS_IAM cors False",
+    "error 404",
+    "1 items",
+    "True",
+    "False",
+    "0 items",
+    "None",
+    "conflict",
+    "None",
+    "error 404",
+    "1 items",
+    "True",
+    "False",
+    "1 items",
+]
+
+
+def test_the_fake_gateway_answers_as_the_proxy_does(
+    gw: LambdaGateway, svc: str, queues: list[str]
+) -> None:
+    fake = FakeGateway()
+    fake.add_function("svc", ["a", "b"])
+    fake.set_alias("svc", "live", "1")
+    fake.set_alias("svc", "beta", "2")
+    assert scenario(gw, queues[0]) == EXPECTED
+    assert scenario(fake, queues[0]) == EXPECTED
