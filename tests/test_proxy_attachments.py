@@ -79,6 +79,8 @@ def test_a_mapping_created_on_an_alias_carries_the_alias_and_is_listed_by_name(
     assert [(m["UUID"], m["FunctionArn"]) for m in listed] == [(created["UUID"], f"{FN_ARN}:live")]
     on_beta = client.list_event_source_mappings(FunctionName=f"{fn}:beta")["EventSourceMappings"]
     assert on_beta == []
+    everyone = client.list_event_source_mappings()["EventSourceMappings"]
+    assert [m["FunctionArn"] for m in everyone] == [f"{FN_ARN}:live"]
     got = client.get_event_source_mapping(UUID=created["UUID"])
     assert got["FunctionArn"] == f"{FN_ARN}:live" and got["BatchSize"] == 5
 

@@ -63,9 +63,15 @@ from tests.support.proxy_http import (
 )
 from tests.support.proxy_state import EmulationBase, FunctionState, MappingNote, aws_timestamp
 
-# Handled without a function in the request: the mapping's UUID names it.
+# Handled even without a function in the request (a mapping's UUID names it; a listing
+# of every function's mappings still needs their qualifiers fixed).
 MAPPING_OPS = frozenset(
-    {"GetEventSourceMapping", "UpdateEventSourceMapping", "DeleteEventSourceMapping"}
+    {
+        "GetEventSourceMapping",
+        "UpdateEventSourceMapping",
+        "DeleteEventSourceMapping",
+        "ListEventSourceMappings",
+    }
 )
 _STREAMS = ("kinesis", "dynamodb")
 # API reference, CreateEventSourceMapping BatchSize: SQS max 10,000 (FIFO 10), streams 10,000.
@@ -280,11 +286,12 @@ class AttachmentOperations(EmulationBase):
         up = self._send(req, drop=("FunctionName", "Marker", "MaxItems"))
         if not up.ok:
             return up.relay()
-        wanted = split_function_ref(req.query.get("FunctionName", ""))
+        named = req.query.get("FunctionName")
+        wanted = split_function_ref(named) if named else None
         mappings = []
         for m in up.json().get("EventSourceMappings") or []:
             found = split_function_ref(str(self._mapping_view(m).get("FunctionArn", "")))
-            if found[0] == wanted[0] and wanted[1] in (None, found[1]):
+            if wanted is None or (found[0] == wanted[0] and wanted[1] in (None, found[1])):
                 mappings.append(m)
         return self._page(req, "EventSourceMappings", mappings, lambda m: str(m["UUID"]))
 
