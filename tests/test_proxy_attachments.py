@@ -1,6 +1,7 @@
 """The fidelity proxy's emulation of what is bound to aliases, rule by rule, through real
 boto3 clients (retries off) against a real moto server: each test shows the AWS rule the
-proxy enforces where moto 5.2.5 does not (see tests/support/proxy_attachments.py)."""
+proxy enforces where moto 5.2.5 does not (tests/support/proxy_mappings.py,
+proxy_attachments.py)."""
 
 from __future__ import annotations
 

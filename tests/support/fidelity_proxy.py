@@ -11,8 +11,8 @@ This module is the public entry point: FidelityProxy with its test controls, cal
 accounting and request pipeline. The rest lives beside it: proxy_http (server, parsing,
 replies, upstream client), proxy_faults (fault injection, rate limiting), proxy_state
 (per-function state, revision ids, paging), proxy_lambda (functions, versions, aliases),
-proxy_provisioned (provisioned concurrency) and proxy_attachments (event source mappings,
-function URLs, resource-based policies).
+proxy_provisioned (provisioned concurrency), proxy_mappings (event source mappings) and
+proxy_attachments (function URLs, resource-based policies).
 
 Standard library only: the proxy must not depend on boto3.
 """

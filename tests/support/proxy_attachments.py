@@ -1,14 +1,9 @@
-"""Emulation of what is bound to aliases: event source mappings, function URLs and
-resource-based policies, as AWS documents them, where moto 5.2.5 falls short.
+"""Emulation of what else is bound to aliases: function URLs and resource-based policies,
+as AWS documents them, where moto 5.2.5 falls short (event source mappings are in
+proxy_mappings).
 
 What moto does (its awslambda models and responses, and probes of its server):
 
-- Event source mappings. CreateEventSourceMapping accepts a qualified FunctionName
-  (``name:alias`` or the alias ARN) but records in FunctionArn the *version* the alias
-  points to; ListEventSourceMappings matches FunctionName literally against what the
-  create was given; StartingPosition is accepted for SQS and defaulted to TRIM_HORIZON
-  for streams; a second mapping of one source to one function is accepted; Update and
-  Delete of an unknown UUID answer 200 ``{}``; State settles at once.
 - Function URLs. Create/Get/Update/Delete ignore Qualifier (one unqualified URL per
   function, silently replaced by each Create, even with a version as qualifier); there
   is no ListFunctionUrlConfigs; Update cannot clear Cors and ignores InvokeMode
@@ -18,22 +13,15 @@ What moto does (its awslambda models and responses, and probes of its server):
   RemovePermission ignore the Qualifier; a statement id can be added twice; an account
   principal stays a bare id; FunctionUrlAuthType stays a top-level key of the statement.
 
-So: mappings are forwarded to moto and what it answers is fixed (the qualifier they were
-bound to, listing, the rules below), keyed by UUID for mappings made through the proxy.
-URL configs and policies are kept by the proxy, per qualifier; an unqualified URL that
+So URL configs and policies are kept by the proxy, per qualifier; an unqualified URL that
 moto holds (made behind the proxy's back: moto knows no other) is adopted on first sight.
-Changes made behind the proxy's back are otherwise not seen: tests make out-of-band
-changes through the proxy's URL. The rules, from the API reference:
+Other changes made behind the proxy's back are not seen: tests make out-of-band changes
+through the proxy's URL. The rules, from the API reference:
 
-- CreateEventSourceMapping: FunctionName may be a version or alias ARN; StartingPosition
-  is for streams (Kinesis, DynamoDB: required) and not for SQS (InvalidParameterValue);
-  one mapping per source and function (ResourceConflictException). Update/Delete of an
-  unknown UUID: ResourceNotFoundException; while a mapping is Creating or Updating:
-  ResourceInUseException (400). Create, Update and Delete answer 202.
 - Function URLs: Qualifier is an alias name (pattern ``((?!^\\d+$)^[0-9a-zA-Z-_]+$)``,
   so never a version); one config per qualifier (ResourceConflictException); Get/Update/
   Delete of a missing one: ResourceNotFoundException; AuthType AWS_IAM|NONE, InvokeMode
-  BUFFERED|RESPONSE_STREAM.
+  BUFFERED|RESPONSE_STREAM. Deleting an alias deletes its URL config (proxy_lambda).
 - AddPermission/GetPolicy/RemovePermission: one policy per qualifier (an alias, a version
   or none); a statement id is unique in its policy (ResourceConflictException); GetPolicy
   of a qualifier without one and RemovePermission of an unknown statement:
@@ -56,26 +44,14 @@ from tests.support.proxy_http import (
     Request,
     conflict,
     fail,
-    invalid,
     json_reply,
     not_found,
-    split_function_ref,
 )
-from tests.support.proxy_state import EmulationBase, FunctionState, MappingNote, aws_timestamp
+from tests.support.proxy_mappings import MAPPING_OPS, MappingOperations
+from tests.support.proxy_state import FunctionState, aws_timestamp
 
-# Handled even without a function in the request (a mapping's UUID names it; a listing
-# of every function's mappings still needs their qualifiers fixed).
-MAPPING_OPS = frozenset(
-    {
-        "GetEventSourceMapping",
-        "UpdateEventSourceMapping",
-        "DeleteEventSourceMapping",
-        "ListEventSourceMappings",
-    }
-)
-_STREAMS = ("kinesis", "dynamodb")
-# API reference, CreateEventSourceMapping BatchSize: SQS max 10,000 (FIFO 10), streams 10,000.
-_BATCH_MAX = {"sqs": 10000, "kinesis": 10000, "dynamodb": 10000}
+__all__ = ["MAPPING_OPS", "AttachmentOperations"]
+
 _URL_QUALIFIER = re.compile(r"(?!^\d+$)[0-9a-zA-Z_-]{1,128}")
 _STATEMENT_ID = re.compile(r"[a-zA-Z0-9_.-]{1,100}")
 _PERMISSION_ACTION = re.compile(r"lambda:[*]|lambda:[a-zA-Z]+|[*]")
@@ -98,11 +74,6 @@ def _enum(value: Any, field: str, allowed: tuple[str, ...]) -> str:
             value, field, f"Member must satisfy enum value set: [{', '.join(allowed)}]"
         )
     return str(value)
-
-
-def _service(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[2].lower() if len(parts) > 2 else ""
 
 
 def _cors(given: Any) -> dict[str, Any] | None:
@@ -128,172 +99,8 @@ def _principal(principal: str) -> Any:
     return {"Service": principal}
 
 
-class AttachmentOperations(EmulationBase):
-    """Event source mappings, function URLs and resource-based policies."""
-
-    # -- test controls -------------------------------------------------------------------
-
-    def hold_mapping(self, mapping: str, state: str = "Updating", seconds: float = 60.0) -> None:
-        """Report mapping `mapping` in `state` (Creating, Updating) for `seconds`: until
-        then Update and Delete answer ResourceInUseException, as AWS does."""
-        with self._mappings_lock:
-            note = self._mappings.setdefault(mapping, MappingNote("", None))
-            note.busy_state, note.busy_until = state, time.monotonic() + seconds
-
-    def release_mapping(self, mapping: str) -> None:
-        """End a transition started by hold_mapping or by mapping_settle_seconds."""
-        with self._mappings_lock:
-            note = self._mappings.get(mapping)
-            if note is not None:
-                note.busy_until = 0.0
-
-    # -- event source mappings -----------------------------------------------------------
-
-    def _check_bound_target(self, req: Request, state: FunctionState) -> None:
-        """The function, and the version or alias named, exist (ResourceNotFoundException)."""
-        self._latest_config(req)
-        qualifier = req.qualifier
-        if qualifier is None or qualifier == "$LATEST":
-            return
-        if qualifier.isdigit():
-            if qualifier not in {str(v.get("Version")) for v in self._versions(req, state)}:
-                raise not_found(f"Function not found: {self._arn(req, qualifier)}")
-        elif self._fetch(req, self._alias_path(req, qualifier), ok_missing=True) is None:
-            raise not_found(f"Function not found: {self._arn(req, qualifier)}")
-
-    def _alias_path(self, req: Request, alias: str) -> str:
-        return self._fn_path(req, f"/aliases/{quote(alias, safe='')}")
-
-    def _mapping_view(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """moto's mapping with the qualifier it was bound to and any transition in progress."""
-        with self._mappings_lock:
-            note = self._mappings.get(str(doc.get("UUID") or ""))
-        if note is None:
-            return doc
-        if note.function:
-            base = ":".join(str(doc.get("FunctionArn") or "").split(":")[:7])
-            doc["FunctionArn"] = f"{base}:{note.qualifier}" if note.qualifier else base
-        if note.busy_until > time.monotonic():
-            doc["State"] = note.busy_state
-        return doc
-
-    def _all_mappings(self, req: Request) -> list[dict[str, Any]]:
-        listed = self._fetch(req, "/2015-03-31/event-source-mappings")
-        return [self._mapping_view(m) for m in listed.get("EventSourceMappings") or []]
-
-    def _existing_mapping(self, req: Request) -> dict[str, Any]:
-        doc = self._fetch(req, f"/2015-03-31/event-source-mappings/{req.item}", ok_missing=True)
-        if not doc:
-            raise not_found("The resource you requested does not exist.")
-        return self._mapping_view(dict(doc))
-
-    def _check_batch(self, source: str, batch: Any) -> None:
-        if batch is None:
-            return
-        service = _service(source)
-        top = (
-            10 if service == "sqs" and source.endswith(".fifo") else _BATCH_MAX.get(service, 10000)
-        )
-        if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= top:
-            raise invalid(f"BatchSize {batch} is not valid for {source}: it must be 1 to {top}.")
-
-    def _check_not_in_use(self, mapping: str) -> None:
-        with self._mappings_lock:
-            note = self._mappings.get(mapping)
-        if note is not None and note.busy_until > time.monotonic():
-            raise fail(
-                400,
-                "ResourceInUseException",
-                f"Cannot update the event source mapping {mapping} because it is in use "
-                f"({note.busy_state}). Please try again later.",
-            )
-
-    def _note(self, mapping: str, function: str, qualifier: str | None, busy: str) -> None:
-        with self._mappings_lock:
-            note = self._mappings.setdefault(mapping, MappingNote(function, qualifier))
-            if function:
-                note.function, note.qualifier = function, qualifier
-            if self.mapping_settle_seconds > 0:
-                note.busy_state = busy
-                note.busy_until = time.monotonic() + self.mapping_settle_seconds
-
-    def _op_CreateEventSourceMapping(self, req: Request, state: FunctionState) -> Reply:
-        doc = req.json()
-        source = str(doc.get("EventSourceArn") or "")
-        self._check_bound_target(req, state)
-        service, position = _service(source), doc.get("StartingPosition")
-        if service == "sqs" and position is not None:
-            raise invalid("StartingPosition is not valid for SQS event sources.")
-        if service in _STREAMS and not position:
-            raise invalid(
-                "StartingPosition is required for Kinesis and DynamoDB Streams event sources."
-            )
-        self._check_batch(source, doc.get("BatchSize"))
-        bound = self._arn(req, None if req.qualifier == "$LATEST" else req.qualifier)
-        for other in self._all_mappings(req):
-            if other.get("EventSourceArn") == source and other.get("FunctionArn") == bound:
-                raise conflict(
-                    f'An event source mapping with event source ("{source}") and function '
-                    f'("{bound}") already exists. Please update or delete the existing '
-                    f"mapping with UUID {other.get('UUID')}"
-                )
-        up = self._send(req)
-        if up.status == 400 and b"Invalid EventSourceArn" in up.body:
-            # moto's answer (a 400 ResourceNotFoundException) for a source that does not exist.
-            raise invalid(f"The event source {source} does not exist.")
-        if not up.ok:
-            return up.relay()
-        created = up.json()
-        self._note(str(created.get("UUID")), str(req.function), req.qualifier, "Creating")
-        return up.relay(202, self._mapping_view(created))
-
-    def _op_GetEventSourceMapping(self, req: Request, state: FunctionState) -> Reply:
-        return json_reply(200, self._existing_mapping(req))
-
-    def _op_UpdateEventSourceMapping(self, req: Request, state: FunctionState) -> Reply:
-        mapping = str(req.item)
-        current = self._existing_mapping(req)  # moto answers 200 {} for an unknown UUID
-        self._check_not_in_use(mapping)
-        doc = req.json()
-        rebinding = bool(doc.get("FunctionName"))
-        if rebinding:
-            self._check_bound_target(req, state)
-        self._check_batch(str(current.get("EventSourceArn") or ""), doc.get("BatchSize"))
-        up = self._send(req)
-        if not up.ok:
-            return up.relay()
-        if rebinding:
-            self._note(mapping, str(req.function), req.qualifier, "Updating")
-        else:
-            self._note(mapping, "", None, "Updating")
-        return up.relay(202, self._mapping_view(up.json()))
-
-    def _op_DeleteEventSourceMapping(self, req: Request, state: FunctionState) -> Reply:
-        mapping = str(req.item)
-        current = self._existing_mapping(req)  # moto answers 200 {} for an unknown UUID
-        self._check_not_in_use(mapping)
-        up = self._send(req)
-        if not up.ok:
-            return up.relay()
-        with self._mappings_lock:
-            self._mappings.pop(mapping, None)
-        return json_reply(202, {**current, "State": "Deleting"})
-
-    def _op_ListEventSourceMappings(self, req: Request, state: FunctionState) -> Reply:
-        # moto matches FunctionName literally; AWS lists the function's mappings of every
-        # qualifier for an unqualified name, of that qualifier for a qualified one
-        # (FunctionArn carries it; API reference, ListEventSourceMappings).
-        up = self._send(req, drop=("FunctionName", "Marker", "MaxItems"))
-        if not up.ok:
-            return up.relay()
-        named = req.query.get("FunctionName")
-        wanted = split_function_ref(named) if named else None
-        mappings = []
-        for m in up.json().get("EventSourceMappings") or []:
-            found = split_function_ref(str(self._mapping_view(m).get("FunctionArn", "")))
-            if wanted is None or (found[0] == wanted[0] and wanted[1] in (None, found[1])):
-                mappings.append(m)
-        return self._page(req, "EventSourceMappings", mappings, lambda m: str(m["UUID"]))
+class AttachmentOperations(MappingOperations):
+    """Function URLs and resource-based policies (and, inherited, event source mappings)."""
 
     # -- function URLs -------------------------------------------------------------------
 
@@ -472,17 +279,3 @@ class AttachmentOperations(EmulationBase):
             del state.policies[key]
         state.policy_revs[key] = self._new_id()
         return Reply(204, [("x-amzn-RequestId", str(uuid.uuid4()))])
-
-    # -- IAM -----------------------------------------------------------------------------
-
-    def iam_conditions(self, req: Request) -> dict[str, str]:
-        """The condition keys AWS evaluates for the request (lower-cased): for mappings,
-        lambda:FunctionArn (the function it binds to, or is bound to)."""
-        if req.op == "CreateEventSourceMapping" and req.function:
-            return {"lambda:functionarn": self._arn(req, req.qualifier)}
-        if req.op in MAPPING_OPS and req.item:
-            try:
-                return {"lambda:functionarn": str(self._existing_mapping(req)["FunctionArn"])}
-            except Exception:  # a missing mapping: AWS authorises before it looks
-                return {}
-        return {}

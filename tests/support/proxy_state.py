@@ -3,8 +3,8 @@
 EmulationBase holds the state the proxy keeps per function (revision ids, update windows,
 deleted versions, provisioned concurrency, function URLs, policies) and per event source
 mapping, the upstream look-ups the operations make for their own checks, and AWS-style
-paging. The operations themselves are in proxy_lambda, proxy_provisioned and
-proxy_attachments; FidelityProxy puts them together.
+paging. The operations themselves are in proxy_lambda, proxy_provisioned, proxy_mappings
+and proxy_attachments; FidelityProxy puts them together.
 
 This state only knows about changes made *through the proxy*; changes made behind its back
 are noticed by fingerprinting what moto returns.
@@ -141,7 +141,7 @@ class EmulationBase:
         # Guards the function registry here and, in FidelityProxy, the counters and faults.
         self._lock = threading.Lock()
         self._functions: dict[str, FunctionState] = {}
-        # Event source mappings made through the proxy, by UUID (proxy_attachments).
+        # Event source mappings made through the proxy, by UUID (proxy_mappings).
         self._mappings: dict[str, MappingNote] = {}
         self._mappings_lock = threading.Lock()
 
