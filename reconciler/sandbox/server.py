@@ -134,3 +134,11 @@ def seed(emulator: Emulator) -> None:
     admin.deploy("checkout", demo_code("checkout", 1842))
     lam.create_alias("checkout", "live", "1", (), "production")
     lam.create_alias("checkout", "preview", "1", (), None)
+
+    # orders-consumer: build 1 published and `live` on it; no `beta` yet, and
+    # nothing bound to either. The orders queue exists: AWS (and the emulator)
+    # create a mapping only for a queue that does.
+    admin.create_function("orders-consumer", demo_code("orders-consumer", 1), role)
+    admin.publish("orders-consumer", "build 1")
+    lam.create_alias("orders-consumer", "live", "1", (), "production")
+    session.client("sqs", REGION).create_queue(QueueName="orders")
