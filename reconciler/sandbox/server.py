@@ -141,4 +141,4 @@ def seed(emulator: Emulator) -> None:
     admin.create_function("orders-consumer", demo_code("orders-consumer", 1), role)
     admin.publish("orders-consumer", "build 1")
     lam.create_alias("orders-consumer", "live", "1", (), "production")
-    session.client("sqs", REGION).create_queue(QueueName="orders")
+    admin.create_queue("orders")
