@@ -47,7 +47,8 @@ class Operation:
     mutating: bool
     scope: str  # function | qualified | both | any | new_mapping | mapping
     # core | content | split | rollout | gc | provisioned | guard | event_sources |
-    # function_url | permissions; several: space-separated
+    # function_url | permissions | prune (what is bound to a pruned alias goes first);
+    # several: space-separated
     feature: str
 
 
@@ -61,13 +62,13 @@ OPERATIONS: dict[str, Operation] = {
     "GetCallerIdentity": Operation("sts:GetCallerIdentity", False, "any", "guard"),
     "DescribeAlarms": Operation("cloudwatch:DescribeAlarms", False, "any", "rollout"),
     "ListEventSourceMappings": Operation(
-        "lambda:ListEventSourceMappings", False, "any", "gc event_sources"
+        "lambda:ListEventSourceMappings", False, "any", "gc event_sources prune"
     ),
     "ListFunctionUrlConfigs": Operation(
-        "lambda:ListFunctionUrlConfigs", False, "function", "gc function_url"
+        "lambda:ListFunctionUrlConfigs", False, "function", "gc function_url prune"
     ),
     # An alias's policy, and a version's that version collection may delete.
-    "GetPolicy": Operation("lambda:GetPolicy", False, "qualified", "gc permissions"),
+    "GetPolicy": Operation("lambda:GetPolicy", False, "qualified", "gc permissions prune"),
     "GetProvisionedConcurrencyConfig": Operation(
         "lambda:GetProvisionedConcurrencyConfig", False, "qualified", "provisioned"
     ),
@@ -96,7 +97,7 @@ OPERATIONS: dict[str, Operation] = {
         "lambda:UpdateEventSourceMapping", True, "mapping", "event_sources"
     ),
     "DeleteEventSourceMapping": Operation(
-        "lambda:DeleteEventSourceMapping", True, "mapping", "event_sources"
+        "lambda:DeleteEventSourceMapping", True, "mapping", "event_sources prune"
     ),
     "CreateFunctionUrlConfig": Operation(
         "lambda:CreateFunctionUrlConfig", True, "qualified", "function_url"
@@ -105,10 +106,12 @@ OPERATIONS: dict[str, Operation] = {
         "lambda:UpdateFunctionUrlConfig", True, "qualified", "function_url"
     ),
     "DeleteFunctionUrlConfig": Operation(
-        "lambda:DeleteFunctionUrlConfig", True, "qualified", "function_url"
+        "lambda:DeleteFunctionUrlConfig", True, "qualified", "function_url prune"
     ),
     "AddPermission": Operation("lambda:AddPermission", True, "qualified", "permissions"),
-    "RemovePermission": Operation("lambda:RemovePermission", True, "qualified", "permissions"),
+    "RemovePermission": Operation(
+        "lambda:RemovePermission", True, "qualified", "permissions prune"
+    ),
 }
 
 # IAM's limit for a managed policy document, whitespace excluded.
@@ -122,6 +125,8 @@ def features_used(specs: Sequence[FunctionSpec]) -> set[str]:
             used.add("guard")
         if spec.retain_versions is not None:
             used.add("gc")
+        if spec.prune:
+            used.add("prune")
         for alias in spec.aliases:
             if alias.rollout is not None and alias.rollout.alarms:
                 used.add("rollout")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reconciler.aws.live import Attachment, LiveAlias, ProvisionedConfig
+from reconciler.aws.live import LiveAlias, ProvisionedConfig
 from reconciler.errors import ConflictError
 from tests.fakes import FakeGateway
 
@@ -14,7 +14,6 @@ class LifecycleFake(FakeGateway):
     def __init__(self) -> None:
         super().__init__()
         self.provisioned: dict[str, dict[str, ProvisionedConfig]] = {}
-        self.attachments: dict[str, list[Attachment]] = {}
         # Polls of GetProvisionedConcurrencyConfig before a config turns READY
         # (or FAILED with `failure`, when set).
         self.polls_to_ready = 2
@@ -35,17 +34,6 @@ class LifecycleFake(FakeGateway):
         if function not in self.versions:
             return None
         return list(self.provisioned.get(function, {}).values())
-
-    # Seeded references, plus what the attachment calls made (tests.fakes_attachments).
-    def list_event_source_mappings(self, function: str) -> list[Attachment]:
-        self._hook("ListEventSourceMappings")
-        seeded = [a for a in self.attachments.get(function, []) if a.kind != "function URL"]
-        return seeded + [m.reference() for m in self.mappings.get(function, {}).values()]
-
-    def list_function_urls(self, function: str) -> list[Attachment]:
-        self._hook("ListFunctionUrlConfigs")
-        seeded = [a for a in self.attachments.get(function, []) if a.kind == "function URL"]
-        return seeded + [u.reference() for u in self.urls.get(function, {}).values()]
 
     def get_provisioned_concurrency(
         self, function: str, qualifier: str

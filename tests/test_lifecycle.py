@@ -104,6 +104,7 @@ def snap(
     provisioned: dict[str, ProvisionedConfig] | None = None,
     attachments: tuple[Attachment, ...] | None = (),
     content=None,
+    policies=None,
 ) -> FunctionSnapshot:
     numbered = [VersionInfo(str(i), f"sha{i}") for i in range(1, count + 1)]
     published = (VersionInfo("$LATEST", "L"), *numbered)
@@ -114,6 +115,13 @@ def snap(
         provisioned=provisioned if provisioned is not None else {},
         attachments=attachments,
         content=content or {},
+        # Every version's policy read (and empty) unless a test says otherwise.
+        policies=policies
+        if policies is not None
+        else {q: () for q in [*(v.version for v in numbered), *(a.name for a in aliases)]},
+        # Read with the attachments (a pruned alias needs them too).
+        event_sources=None if attachments is None else (),
+        urls=None if attachments is None else (),
     )
 
 
@@ -286,18 +294,20 @@ def test_in_sync_collected_function_costs_two_calls():
     assert gw.calls == {"ListAliases": 1, "ListVersionsByFunction": 1}
 
 
-def test_candidates_cost_three_more_reads_once():
+def test_candidates_cost_three_more_reads_then_a_policy_per_candidate():
     gw = fake(4)
     gw.set_alias("pay", "live", "4")
-    gw.attachments["pay"] = [Attachment("event source mapping", "2", "u-2")]
+    mapping = gw.add_mapping("pay", "2", "arn:aws:sqs:eu-west-1:123456789012:q")
     plan = read_and_plan(gw, spec(AliasSpec("live", PinnedVersion(4)), keep=1), FN)
-    assert deleted(plan) == ["1", "3"] and kept(plan) == {"2": "event source mapping u-2"}
+    assert deleted(plan) == ["1", "3"]
+    assert kept(plan) == {"2": f"event source mapping {mapping.uuid}"}
     assert gw.calls == {
         "ListAliases": 1,
         "ListVersionsByFunction": 1,
         "ListProvisionedConcurrencyConfigs": 1,
         "ListEventSourceMappings": 1,
         "ListFunctionUrlConfigs": 1,
+        "GetPolicy": 2,  # versions 1 and 3, which would otherwise go
     }
 
 

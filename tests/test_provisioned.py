@@ -403,6 +403,7 @@ def test_new_actions_round_trip_through_a_saved_plan():
         "delete": 0,
         "delete_version": 2,
         "provisioned_concurrency": 2,
+        "bindings": 0,
     }
     assert doc["summary_line"] == (
         "Plan: 0 to publish, 0 to create, 1 to update, 0 to delete, 2 versions to delete, "

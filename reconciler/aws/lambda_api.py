@@ -17,7 +17,6 @@ from reconciler.aws.attachments import BoundCalls
 from reconciler.aws.calls import Caller, NotFound
 from reconciler.aws.live import (
     AlarmState,
-    Attachment,
     EventSourceMapping,
     FunctionUrl,
     LiveAlias,
@@ -99,32 +98,6 @@ class LambdaGateway:
         if items is None:
             return None
         return [provisioned_from(qualifier_of(c["FunctionArn"]) or "", c) for c in items]
-
-    def list_event_source_mappings(self, function: str) -> list[Attachment]:
-        """Event source mappings of the function, any qualifier (paged)."""
-        items = self._listed(
-            "ListEventSourceMappings",
-            function,
-            self._client.list_event_source_mappings,
-            "EventSourceMappings",
-        )
-        return [
-            Attachment("event source mapping", qualifier_of(m["FunctionArn"]), str(m["UUID"]))
-            for m in items or []
-        ]
-
-    def list_function_urls(self, function: str) -> list[Attachment]:
-        """Function URL configs (unqualified or on an alias), paged."""
-        items = self._listed(
-            "ListFunctionUrlConfigs",
-            function,
-            self._client.list_function_url_configs,
-            "FunctionUrlConfigs",
-        )
-        return [
-            Attachment("function URL", qualifier_of(u["FunctionArn"]), str(u["FunctionUrl"]))
-            for u in items or []
-        ]
 
     # -- what is bound to aliases (the work is in reconciler.aws.attachments) --
     def event_source_mappings(self, function: str) -> list[EventSourceMapping]:

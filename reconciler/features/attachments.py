@@ -107,7 +107,7 @@ def plan_bindings(
     cleanup: list[Action] = []
     notes: list[Note] = []
     if spec.event_sources is not None:
-        live = [m for m in snap.event_sources or () if m.qualifier == spec.name] if exists else []
+        live = [m for m in _mappings(snap) if m.qualifier == spec.name] if exists else []
         _event_sources(fn, spec, live, target, prune, actions, cleanup, notes)
     if spec.function_url is not None:
         url = next((u for u in snap.urls or () if u.qualifier == spec.name), None)
@@ -116,6 +116,11 @@ def plan_bindings(
         statements = snap.policies.get(spec.name, ()) if exists else ()
         _permissions(fn, spec, statements, target, prune, actions, notes)
     return AliasBindings(tuple(actions), tuple(cleanup), tuple(notes))
+
+
+def _mappings(snap: FunctionSnapshot) -> list[EventSourceMapping]:
+    # AWS lists a deleted mapping as Deleting for a while: it is gone already.
+    return [m for m in snap.event_sources or () if m.state != "Deleting"]
 
 
 def _unmanaged(alias: str, what: str) -> Note:
@@ -276,7 +281,7 @@ def plan_pruned(
     target = binds_to(fn, alias, snap)
     actions: list[Action] = [
         DeleteEventSource(fn, alias, m.uuid, live_event_source(m), ALIAS_DELETED, target)
-        for m in snap.event_sources or ()
+        for m in _mappings(snap)
         if m.qualifier == alias
     ]
     actions.extend(

@@ -216,7 +216,9 @@ def _read_referrers(ctx: ApplyContext, fn: str) -> dict[str, list[str]]:
             refs.setdefault(version, []).append(f"alias {alias.name}")
     for config in ctx.gw.list_provisioned_concurrency(fn) or []:
         refs.setdefault(config.qualifier, []).append("provisioned concurrency")
-    for a in (*ctx.gw.list_event_source_mappings(fn), *ctx.gw.list_function_urls(fn)):
+    bound = [m.reference() for m in ctx.gw.event_source_mappings(fn)]
+    bound.extend(u.reference() for u in ctx.gw.function_urls(fn))
+    for a in bound:
         if a.qualifier is not None:
             refs.setdefault(a.qualifier, []).append(f"{a.kind} {a.name}")
     return refs
