@@ -154,7 +154,10 @@ def apply_doc(plan_document: Doc, outcomes: Sequence[FunctionOutcome]) -> Doc:
             f"{change['region']}/{change['function']}",
             change["action"],
             change["alias"],
-            change.get("code_sha256") or change.get("version") or "",
+            change.get("code_sha256")
+            or change.get("version")
+            or (change.get("binding") or {}).get("key")
+            or "",
         )
         status, message = results.get(key, ("not_attempted", None))
         changes.append({**change, "status": status, "message": message})

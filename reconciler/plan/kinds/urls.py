@@ -95,6 +95,9 @@ class CreateFunctionUrlKind(Kind[CreateFunctionUrl]):
     def encode(self, action: CreateFunctionUrl) -> Doc:
         return binding_doc(TYPE, action.alias, action.binds_to, after=url_doc(action.spec))
 
+    def ident(self, action: CreateFunctionUrl) -> str:
+        return action.alias
+
     def decode(self, change: Doc, fn: FunctionRef) -> CreateFunctionUrl:
         b = binding(change)
         return CreateFunctionUrl(fn, change["alias"], url_of(b["after"]), b["binds_to"])
@@ -132,6 +135,9 @@ class UpdateFunctionUrlKind(Kind[UpdateFunctionUrl]):
             ident=action.url,
             changed=action.fields,
         )
+
+    def ident(self, action: UpdateFunctionUrl) -> str:
+        return action.alias
 
     def decode(self, change: Doc, fn: FunctionRef) -> UpdateFunctionUrl:
         b = binding(change)
@@ -181,6 +187,9 @@ class DeleteFunctionUrlKind(Kind[DeleteFunctionUrl]):
             ident=action.url,
             why=action.why,
         )
+
+    def ident(self, action: DeleteFunctionUrl) -> str:
+        return action.alias
 
     def decode(self, change: Doc, fn: FunctionRef) -> DeleteFunctionUrl:
         b = binding(change)
