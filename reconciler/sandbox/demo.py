@@ -1,7 +1,9 @@
 """`make demo`: the whole tour against the embedded emulator, step by step.
 
-validate -> plan -> apply -> plan (no changes) -> an out-of-band change (as
-someone in the console would) -> drift (exit 2) -> apply -> drift (exit 0) ->
+validate -> plan -> apply (orders-consumer's SQS event source mapping is
+created on its `live` alias) -> plan (no changes) -> out-of-band changes (as
+someone in the console would: a repoint, and the mapping's batch size) ->
+drift (exit 2) -> apply -> drift (exit 0) ->
 promote beta to live (a manifest edit, in a copy of manifests/) -> the plan it
 leads to. Every step runs the real CLI in a child process; the emulator stops
 at the end.
@@ -16,6 +18,7 @@ import sys
 import tempfile
 
 from reconciler.aws.gateway import Connection, Session
+from reconciler.manifest.model import EventSourceSpec
 from reconciler.sandbox import server as sandbox
 
 STEPS: list[tuple[str, list[str], int]] = [
@@ -25,7 +28,12 @@ STEPS: list[tuple[str, list[str], int]] = [
     ("Plan again: nothing left to do", ["plan", "manifests", "--detailed-exitcode"], 0),
 ]
 AFTER_CHANGE: list[tuple[str, list[str], int]] = [
-    ("Drift check: the console change is reported (exit 2)", ["drift", "manifests"], 2),
+    (
+        "Drift check: both console changes are reported (version_differs, "
+        "event_source_differs; exit 2)",
+        ["drift", "manifests"],
+        2,
+    ),
     ("Apply: git wins again", ["apply", "manifests", "--auto-approve"], 0),
     ("Drift check: in sync (exit 0)", ["drift", "manifests"], 0),
 ]
@@ -73,7 +81,11 @@ def main() -> int:
         print(f"Emulator at {emulator.url}, seeded; every command below talks to it.")
         env = {**os.environ, **emulator.env()}
         ok = all(_step(env, *step) for step in STEPS)
-        print("\n==> Someone repoints payments-api:live to version 1 in the console", flush=True)
+        print(
+            "\n==> In the console, someone repoints payments-api:live to version 1 and "
+            "raises the batch size of orders-consumer:live's SQS mapping to 50",
+            flush=True,
+        )
         keys = (
             sandbox.CREDENTIALS["AWS_ACCESS_KEY_ID"],
             sandbox.CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
@@ -86,6 +98,10 @@ def main() -> int:
         gw.update_alias(
             "payments-api", "live", "1", (), None, current.revision_id if current else ""
         )
+        for mapping in gw.event_source_mappings("orders-consumer"):
+            if mapping.qualifier == "live":
+                spec = EventSourceSpec(mapping.source, batch_size=50, enabled=mapping.enabled)
+                gw.update_event_source_mapping("orders-consumer", "live", mapping.uuid, spec)
         ok = all(_step(env, *step) for step in AFTER_CHANGE) and ok
         ok = _promotion(env) and ok
     finally:
