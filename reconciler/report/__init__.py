@@ -46,10 +46,14 @@ The JSON report documents are the contract every renderer works from:
       drift: [{"function": str, "region": str|null, "account": str|null, "alias": str|null,
                "kind": "alias_missing" | "version_differs" | "weights_differ" | "description_differs"
                        | "unmanaged_alias" | "pinned_version_missing" | "version_unpublished" | "rollout_failed"
-                   | "rollout_interrupted" | "provisioned_concurrency_differs",
+                   | "rollout_interrupted" | "provisioned_concurrency_differs"
+                   | "event_source_missing" | "event_source_differs" | "function_url_missing"
+                   | "function_url_differs" | "permission_missing" | "permission_differs"
+                   | "attachment_unmanaged" (see schemas/drift.schema.json for every kind),
                "expected": any JSON | null, "actual": any JSON | null, "message": str}]
       info: same shape as drift items (e.g. kind "unmanaged_alias" where prune is false, kind "converging"
-            for an in-flight rollout): reported, not drift
+            for an in-flight rollout, "bound_to_version" for a mapping, URL or statement bound to a
+            version or the unqualified function): reported, not drift
       function status values: "in_sync" | "drifted" | "converging" | "error"
 """
 
