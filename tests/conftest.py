@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.fidelity_proxy import FidelityProxy
-from tests.support.moto_server import MotoServer, lambda_client
+from tests.support.moto_server import MotoServer, aws_client, lambda_client
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +35,12 @@ def fidelity_proxy(moto: MotoServer) -> Iterator[FidelityProxy]:
 def direct(moto: MotoServer) -> object:
     """A client straight to moto: seeding, and changes behind the proxy's back."""
     return lambda_client(moto.url)
+
+
+@pytest.fixture
+def queue(moto: MotoServer) -> str:
+    """An SQS queue "orders" on the moto server: its ARN (event source mappings)."""
+    sqs = aws_client("sqs", moto.url)
+    url = sqs.create_queue(QueueName="orders")["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return str(attrs["Attributes"]["QueueArn"])

@@ -14,7 +14,7 @@ import pytest
 
 from tests.e2e import Cli, quartet
 from tests.support.fidelity_proxy import FidelityProxy
-from tests.support.moto_server import MotoServer, aws_client, lambda_client, seed_function
+from tests.support.moto_server import lambda_client, seed_function
 
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:orders"
 
@@ -38,14 +38,6 @@ def orders(direct: Any) -> str:
     direct.create_alias(FunctionName="orders", Name="live", FunctionVersion="2")
     direct.create_alias(FunctionName="orders", Name="beta", FunctionVersion="3")
     return "orders"
-
-
-@pytest.fixture
-def queue(moto: MotoServer) -> str:
-    sqs = aws_client("sqs", moto.url)
-    url = sqs.create_queue(QueueName="orders")["QueueUrl"]
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-    return str(attrs["Attributes"]["QueueArn"])
 
 
 def manifest(cli: Cli, live: str = "", beta: str = "", version: int = 2, prune: bool = False):

@@ -45,17 +45,6 @@ def fn(direct: Any) -> str:
 
 
 @pytest.fixture
-def queue(moto: MotoServer) -> str:
-    sqs = aws_client("sqs", moto.url)
-    url = sqs.create_queue(QueueName="orders")["QueueUrl"]
-    return str(
-        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-    )
-
-
-@pytest.fixture
 def stream(moto: MotoServer) -> str:
     kinesis = aws_client("kinesis", moto.url)
     kinesis.create_stream(StreamName="clicks", ShardCount=1)
