@@ -49,12 +49,25 @@ def command(level: str, item: Doc, kind: str) -> str:
     props = []
     file, line = item.get("file"), item.get("line")
     if isinstance(file, str) and file:
-        props.append(f"file={escape_property(file)}")
+        props.append(f"file={escape_property(repository_path(file))}")
         if isinstance(line, int) and not isinstance(line, bool) and line > 0:
             props.append(f"line={line}")
     props.append(f"title={escape_property(_title(item, kind))}")
     message = str(item.get("message") or item.get("kind") or "error")
     return f"::{level} {','.join(props)}::{escape_data(message)}"
+
+
+def repository_path(file: str) -> str:
+    """GitHub places an annotation by its path from the repository root, the
+    job's working directory by default: a path under it is made relative."""
+    path = os.path.normpath(file)
+    if os.path.isabs(path):
+        try:
+            relative = os.path.relpath(path)
+        except ValueError:  # another drive (Windows)
+            return path
+        return path if relative.startswith("..") else relative
+    return path
 
 
 def _title(item: Doc, kind: str) -> str:
