@@ -195,8 +195,9 @@ def emit(doc: Doc, fmt: str) -> None:
     emitted = True
 
 
-# Function statuses that mean "this function did not get its answer".
-_UNANSWERED = {"error", "failed"}
+# Function statuses that mean "this function did not get its answer" (a
+# not-attempted one without a reason: the breaker's cause is its reason).
+_UNANSWERED = {"error", "failed", "not_attempted"}
 
 
 def stop_if_unreachable(engine: Engine, doc: Doc, fmt: str) -> None:

@@ -188,6 +188,12 @@ def apply_doc(plan_document: Doc, outcomes: Sequence[FunctionOutcome]) -> Doc:
     problems = {
         (e.get("region"), e.get("function")): e["message"] for e in plan_document.get("errors", [])
     }
+    # --rollouts-only leaves other changes for a full apply: not attempted, on purpose.
+    deferred = {
+        (n.get("region"), n.get("function")): n["message"]
+        for n in plan_document.get("notes", [])
+        if n.get("kind") == "deferred"
+    }
     for fn_doc in plan_document["functions"]:
         outcome = by_key.get(f"{fn_doc['region']}/{fn_doc['function']}")
         next_step = outcome.next_step if outcome is not None else None
@@ -203,6 +209,10 @@ def apply_doc(plan_document: Doc, outcomes: Sequence[FunctionOutcome]) -> Doc:
             status, reason = "not_attempted", "planning failed for another function (see its error)"
         else:
             status, reason = "unchanged", fn_doc["reason"]
+        left = deferred.get((fn_doc["region"], fn_doc["function"]))
+        if left and status in ("unchanged", "changed") and not reason:
+            status = "not_attempted" if status == "unchanged" else status
+            reason = left
         functions.append({**fn_doc, "status": status, "reason": reason, "next_step": next_step})
     held = _holds(plan_document, functions)
     doc["functions"] = functions

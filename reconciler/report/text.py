@@ -63,12 +63,12 @@ def _errors(doc: Doc) -> list[str]:
 _OUTCOME = {"failed": "FAILED", "not_attempted": "not attempted", "changed": "applied, but"}
 
 
-def _outcome(fn: Doc, has_errors: bool) -> list[str]:
-    """Why a function ended as it did (when no error of its says it already),
-    and what to do next when the run could not finish the job."""
+def _outcome(fn: Doc, shown: set[str]) -> list[str]:
+    """Why a function ended as it did (unless its block says it already: an
+    error, a note), and what to do next when the run could not finish the job."""
     lines = []
     reason, status = fn.get("reason"), fn.get("status")
-    if reason and not has_errors and status in _OUTCOME:
+    if reason and reason not in shown and status in _OUTCOME:
         lines.append(f"    {_OUTCOME[status]}: {reason}")
     if fn.get("next_step"):
         lines.append(f"    next: {fn['next_step']}")
@@ -84,7 +84,8 @@ def render_plan(doc: Doc) -> str:
     with_status = doc["kind"] == "apply"
     for fn in doc.get("functions", []):
         where = _where(fn)
-        outcome = _outcome(fn, where in errors)
+        said = [*errors.get(where, []), *notes.get(where, [])]
+        outcome = _outcome(fn, {str(item.get("message")) for item in said})
         if not any(where in group for group in (changes, notes, retained, errors)) and not outcome:
             continue
         lines.append(f"  {where}")
