@@ -17,7 +17,13 @@ Scopes (a test checks each against AWS's Service Authorization Reference):
 * ``both``: calls made with and without a qualifier;
 * ``any``: ``*``, for actions without resource-level permissions, and for
   ``DescribeAlarms``, which returns composite alarms only when allowed on
-  ``*`` (the tool asks for metric and composite alarms).
+  ``*`` (the tool asks for metric and composite alarms);
+* ``new_mapping``: ``CreateEventSourceMapping``, which takes no resource
+  (``*``) but the ``lambda:FunctionArn`` condition key: only the managed
+  functions;
+* ``mapping``: ``Update/DeleteEventSourceMapping``, on the
+  ``event-source-mapping:*`` ARNs of the managed functions' accounts and
+  regions, with the same condition.
 
 The read policy has no ``lambda:GetFunction``: its answer carries a presigned
 URL to the deployment package. The tool polls ``GetFunctionConfiguration``.
@@ -39,8 +45,9 @@ PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 class Operation:
     action: str
     mutating: bool
-    scope: str  # function | qualified | both | any
-    # core | content | split | rollout | gc | provisioned | guard; several: space-separated
+    scope: str  # function | qualified | both | any | new_mapping | mapping
+    # core | content | split | rollout | gc | provisioned | guard | event_sources |
+    # function_url | permissions; several: space-separated
     feature: str
 
 
@@ -53,8 +60,14 @@ OPERATIONS: dict[str, Operation] = {
     "ListVersionsByFunction": Operation("lambda:ListVersionsByFunction", False, "function", "core"),
     "GetCallerIdentity": Operation("sts:GetCallerIdentity", False, "any", "guard"),
     "DescribeAlarms": Operation("cloudwatch:DescribeAlarms", False, "any", "rollout"),
-    "ListEventSourceMappings": Operation("lambda:ListEventSourceMappings", False, "any", "gc"),
-    "ListFunctionUrlConfigs": Operation("lambda:ListFunctionUrlConfigs", False, "function", "gc"),
+    "ListEventSourceMappings": Operation(
+        "lambda:ListEventSourceMappings", False, "any", "gc event_sources"
+    ),
+    "ListFunctionUrlConfigs": Operation(
+        "lambda:ListFunctionUrlConfigs", False, "function", "gc function_url"
+    ),
+    # An alias's policy, and a version's that version collection may delete.
+    "GetPolicy": Operation("lambda:GetPolicy", False, "qualified", "gc permissions"),
     "GetProvisionedConcurrencyConfig": Operation(
         "lambda:GetProvisionedConcurrencyConfig", False, "qualified", "provisioned"
     ),
@@ -75,6 +88,27 @@ OPERATIONS: dict[str, Operation] = {
     "DeleteProvisionedConcurrencyConfig": Operation(
         "lambda:DeleteProvisionedConcurrencyConfig", True, "qualified", "provisioned"
     ),
+    # What is bound to aliases: always with the alias as qualifier.
+    "CreateEventSourceMapping": Operation(
+        "lambda:CreateEventSourceMapping", True, "new_mapping", "event_sources"
+    ),
+    "UpdateEventSourceMapping": Operation(
+        "lambda:UpdateEventSourceMapping", True, "mapping", "event_sources"
+    ),
+    "DeleteEventSourceMapping": Operation(
+        "lambda:DeleteEventSourceMapping", True, "mapping", "event_sources"
+    ),
+    "CreateFunctionUrlConfig": Operation(
+        "lambda:CreateFunctionUrlConfig", True, "qualified", "function_url"
+    ),
+    "UpdateFunctionUrlConfig": Operation(
+        "lambda:UpdateFunctionUrlConfig", True, "qualified", "function_url"
+    ),
+    "DeleteFunctionUrlConfig": Operation(
+        "lambda:DeleteFunctionUrlConfig", True, "qualified", "function_url"
+    ),
+    "AddPermission": Operation("lambda:AddPermission", True, "qualified", "permissions"),
+    "RemovePermission": Operation("lambda:RemovePermission", True, "qualified", "permissions"),
 }
 
 # IAM's limit for a managed policy document, whitespace excluded.
@@ -93,6 +127,13 @@ def features_used(specs: Sequence[FunctionSpec]) -> set[str]:
                 used.add("rollout")
             if alias.provisioned_concurrency is not None:
                 used.add("provisioned")
+            # A key that is absent manages nothing: no call, so no permission.
+            if alias.event_sources is not None:
+                used.add("event_sources")
+            if alias.function_url is not None:
+                used.add("function_url")
+            if alias.permissions is not None:
+                used.add("permissions")
     # Removing a provisioned-concurrency setting needs the calls too; reads
     # find settings the manifest no longer has only if it can list them.
     return used
@@ -166,25 +207,31 @@ def policy(
     ]
     functions: list[str] = []
     qualifiers: list[str] = []
+    mappings: list[str] = []
     for spec in specs:
         acct, reg = _where(spec, account, region)
         base = f"arn:{part}:lambda:{reg}:{acct}:function:{spec.name}"
         functions.append(base)
         qualifiers.append(f"{base}:*")
+        mappings.append(f"arn:{part}:lambda:{reg}:{acct}:event-source-mapping:*")
     statements: list[dict[str, Any]] = []
 
-    def add(sid: str, ops: list[Operation], resources: list[str] | str) -> None:
+    def add(
+        sid: str,
+        ops: list[Operation],
+        resources: list[str] | str,
+        condition: dict[str, Any] | None = None,
+    ) -> None:
         if ops:
-            statements.append(
-                {
-                    "Sid": sid,
-                    "Effect": "Allow",
-                    "Action": sorted({o.action for o in ops}),
-                    "Resource": sorted(set(resources))
-                    if isinstance(resources, list)
-                    else resources,
-                }
-            )
+            statement: dict[str, Any] = {
+                "Sid": sid,
+                "Effect": "Allow",
+                "Action": sorted({o.action for o in ops}),
+                "Resource": sorted(set(resources)) if isinstance(resources, list) else resources,
+            }
+            if condition:
+                statement["Condition"] = condition
+            statements.append(statement)
 
     def pick(mutating: bool, scopes: tuple[str, ...]) -> list[Operation]:
         return [o for o in chosen if o.mutating == mutating and o.scope in scopes]
@@ -198,4 +245,10 @@ def policy(
     add("DescribeAlarmsOnStarSoCompositeAlarmsAreReturned", alarms, "*")
     # These actions support no resource-level scoping in IAM.
     add("AccountWideReads", [o for o in chosen if o.scope == "any" and o not in alarms], "*")
+    # lambda:FunctionArn is the function ARN a mapping is created with or bound to: the
+    # alias ARN for the tool's. The bare ARN is listed too so that a mapping named by
+    # it (the unqualified function) is covered; both stay within the managed functions.
+    bound = {"ArnLike": {"lambda:FunctionArn": sorted({*functions, *qualifiers})}}
+    add("CreateEventSourceMappingsForManagedFunctions", pick(True, ("new_mapping",)), "*", bound)
+    add("ChangeEventSourceMappingsOfManagedFunctions", pick(True, ("mapping",)), mappings, bound)
     return {"Version": "2012-10-17", "Statement": statements}

@@ -7,6 +7,8 @@ $LATEST is unchanged since the last publish (API reference, PublishVersion;
 developer guide, "Lambda function versions"), and aliases are refused as AWS
 refuses them (API reference, CreateAlias / UpdateAlias / AliasRoutingConfiguration:
 name pattern, one additional version weighted 0.0-1.0, published versions only).
+What is bound to aliases (mappings, URLs, permissions) follows AWS's rules too
+(tests.fakes_attachments).
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from collections.abc import Callable
 
 from reconciler.aws.live import LiveAlias, VersionInfo, normalise_weights
 from reconciler.errors import ConflictError, InvalidRequestError, PreconditionFailedError
+from tests.fakes_attachments import AttachmentsFake
 
 _ALIAS_NAME = re.compile(r"(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}")
 
 
-class FakeGateway:
+class FakeGateway(AttachmentsFake):
     def __init__(self) -> None:
+        super().__init__()
         self.aliases: dict[str, dict[str, LiveAlias]] = {}
         self.versions: dict[str, dict[str, VersionInfo]] = {}
         self.calls: Counter[str] = Counter()
@@ -172,4 +176,5 @@ class FakeGateway:
 
     def delete_alias(self, function: str, alias: str) -> bool:
         self._hook("DeleteAlias")
+        self.forget_alias(function, alias)
         return self.aliases[function].pop(alias, None) is not None

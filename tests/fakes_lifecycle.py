@@ -36,13 +36,16 @@ class LifecycleFake(FakeGateway):
             return None
         return list(self.provisioned.get(function, {}).values())
 
+    # Seeded references, plus what the attachment calls made (tests.fakes_attachments).
     def list_event_source_mappings(self, function: str) -> list[Attachment]:
         self._hook("ListEventSourceMappings")
-        return [a for a in self.attachments.get(function, []) if a.kind != "function URL"]
+        seeded = [a for a in self.attachments.get(function, []) if a.kind != "function URL"]
+        return seeded + [m.reference() for m in self.mappings.get(function, {}).values()]
 
     def list_function_urls(self, function: str) -> list[Attachment]:
         self._hook("ListFunctionUrlConfigs")
-        return [a for a in self.attachments.get(function, []) if a.kind == "function URL"]
+        seeded = [a for a in self.attachments.get(function, []) if a.kind == "function URL"]
+        return seeded + [u.reference() for u in self.urls.get(function, {}).values()]
 
     def get_provisioned_concurrency(
         self, function: str, qualifier: str

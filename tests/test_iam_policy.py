@@ -18,7 +18,10 @@ from reconciler.errors import UsageError
 from reconciler.iam import OPERATIONS, policy
 from reconciler.manifest.model import (
     AliasSpec,
+    EventSourceSpec,
     FunctionSpec,
+    FunctionUrlSpec,
+    PermissionSpec,
     PinnedVersion,
     RetainVersions,
     Rollout,
@@ -75,6 +78,13 @@ def every_feature() -> list[FunctionSpec]:
             (
                 AliasSpec("live", PinnedVersion(3), rollout=rollout),
                 AliasSpec("pc", PinnedVersion(3), provisioned_concurrency=2),
+                AliasSpec(
+                    "bound",
+                    PinnedVersion(3),
+                    event_sources=(EventSourceSpec("arn:aws:sqs:eu-west-1:123456789012:q"),),
+                    function_url=FunctionUrlSpec("AWS_IAM"),
+                    permissions=(PermissionSpec("s3", "s3.amazonaws.com"),),
+                ),
             ),
             retain_versions=RetainVersions(5),
         ),
@@ -185,16 +195,35 @@ SAR: dict[str, set[str]] = {
     "lambda:ListEventSourceMappings": {"*"},
     "sts:GetCallerIdentity": {"*"},
     "cloudwatch:DescribeAlarms": {"*"},
+    # "mapping": arn:${Partition}:lambda:${Region}:${Account}:event-source-mapping:${UUID}.
+    "lambda:CreateEventSourceMapping": {"*"},
+    "lambda:UpdateEventSourceMapping": {"mapping"},
+    "lambda:DeleteEventSourceMapping": {"mapping"},
+    "lambda:CreateFunctionUrlConfig": {"qualified"},
+    "lambda:UpdateFunctionUrlConfig": {"qualified"},
+    "lambda:DeleteFunctionUrlConfig": {"qualified"},
+    "lambda:GetPolicy": {"qualified"},
+    "lambda:AddPermission": {"qualified"},
+    "lambda:RemovePermission": {"qualified"},
+}
+# The condition keys the same reference lists per action (only those the policy uses).
+SAR_CONDITIONS: dict[str, set[str]] = {
+    "lambda:CreateEventSourceMapping": {"lambda:FunctionArn"},
+    "lambda:UpdateEventSourceMapping": {"lambda:FunctionArn"},
+    "lambda:DeleteEventSourceMapping": {"lambda:FunctionArn"},
 }
 ARN = re.compile(
     r"arn:(?P<partition>aws(-cn|-us-gov)?):lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+"
     r"(?P<qualified>:\*)?"
 )
+MAPPING_ARN = re.compile(r"arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:event-source-mapping:\*")
 
 
 def resource_type(resource: str) -> str:
     if resource == "*":
         return "*"
+    if MAPPING_ARN.fullmatch(resource):
+        return "mapping"
     match = ARN.fullmatch(resource)
     assert match, f"not a function ARN: {resource}"
     return "qualified" if match["qualified"] else "function"
@@ -293,5 +322,70 @@ def test_cli_output_is_json_and_needs_account_and_region(tmp_path):
 def test_policy_is_valid_iam_shape(mode):
     doc = policy(every_feature(), mode, account="111111111111", region="us-east-1")
     for statement in doc["Statement"]:
-        assert set(statement) == {"Sid", "Effect", "Action", "Resource"}
+        assert set(statement) - {"Condition"} == {"Sid", "Effect", "Action", "Resource"}
         assert statement["Effect"] == "Allow" and statement["Sid"].isalnum()
+        for action in statement["Action"]:
+            keys = {k for test in statement.get("Condition", {}).values() for k in test}
+            assert keys <= SAR_CONDITIONS.get(action, set()), (action, keys)
+
+
+def bound(**keys: object) -> list[FunctionSpec]:
+    alias = AliasSpec("live", PinnedVersion(1), **keys)
+    return [FunctionSpec("f", "f", "eu-west-1", "111111111111", False, (alias,))]
+
+
+@pytest.mark.parametrize(
+    ("keys", "read", "apply"),
+    [
+        (
+            {"event_sources": ()},
+            {"lambda:ListEventSourceMappings"},
+            {
+                "lambda:CreateEventSourceMapping",
+                "lambda:UpdateEventSourceMapping",
+                "lambda:DeleteEventSourceMapping",
+            },
+        ),
+        (
+            {"function_url": FunctionUrlSpec("NONE")},
+            {"lambda:ListFunctionUrlConfigs"},
+            {
+                "lambda:CreateFunctionUrlConfig",
+                "lambda:UpdateFunctionUrlConfig",
+                "lambda:DeleteFunctionUrlConfig",
+            },
+        ),
+        (
+            {"permissions": ()},
+            {"lambda:GetPolicy"},
+            {"lambda:AddPermission", "lambda:RemovePermission"},
+        ),
+    ],
+)
+def test_each_attachment_key_adds_exactly_its_actions(keys, read, apply):
+    base_read = actions(policy(bound(), "read"))
+    base_apply = actions(policy(bound(), "apply"))
+    assert actions(policy(bound(**keys), "read")) - base_read == read
+    assert actions(policy(bound(**keys), "apply")) - base_apply == read | apply
+
+
+def test_event_source_mappings_are_scoped_by_the_function_they_invoke():
+    doc = policy(bound(event_sources=()), "apply")
+    by_sid = {s["Sid"]: s for s in doc["Statement"]}
+    fn = "arn:aws:lambda:eu-west-1:111111111111:function:f"
+    condition = {"ArnLike": {"lambda:FunctionArn": [fn, f"{fn}:*"]}}
+    create = by_sid["CreateEventSourceMappingsForManagedFunctions"]
+    assert create["Action"] == ["lambda:CreateEventSourceMapping"]
+    assert create["Resource"] == "*" and create["Condition"] == condition
+    change = by_sid["ChangeEventSourceMappingsOfManagedFunctions"]
+    assert change["Action"] == [
+        "lambda:DeleteEventSourceMapping",
+        "lambda:UpdateEventSourceMapping",
+    ]
+    assert change["Resource"] == ["arn:aws:lambda:eu-west-1:111111111111:event-source-mapping:*"]
+    assert change["Condition"] == condition
+    # Permissions and URLs: on the alias ARNs only, never the bare function.
+    doc = policy(bound(function_url=FunctionUrlSpec("NONE"), permissions=()), "apply")
+    for statement in doc["Statement"]:
+        if {"lambda:AddPermission", "lambda:CreateFunctionUrlConfig"} & set(statement["Action"]):
+            assert statement["Resource"] == [f"{fn}:*"]

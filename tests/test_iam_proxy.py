@@ -15,8 +15,18 @@ from typing import Any
 import boto3
 import pytest
 
+from reconciler.aws.gateway import Connection, Session
+from reconciler.errors import AccessDeniedError
 from reconciler.iam import policy
 from reconciler.manifest import load_manifests
+from reconciler.manifest.model import (
+    AliasSpec,
+    EventSourceSpec,
+    FunctionSpec,
+    FunctionUrlSpec,
+    PermissionSpec,
+    PinnedVersion,
+)
 from tests.support.moto_server import lambda_client, seed_function
 from tests.support.proxy_iam import IamPolicy
 from tests.support.proxy_state import DEFAULT_ACCOUNT
@@ -154,3 +164,68 @@ def test_the_checker_matches_like_iam() -> None:
     )
     assert not checker.allows("lambda:GetAlias", "arn:aws:lambda:eu-west-1:1:function:pay:live")
     assert not checker.allows("lambda:DeleteFunction", "arn:aws:lambda:eu-west-1:1:function:pay:3")
+
+
+def attachment_specs() -> list[FunctionSpec]:
+    alias = AliasSpec(
+        "live",
+        PinnedVersion(1),
+        event_sources=(),
+        function_url=FunctionUrlSpec("NONE"),
+        permissions=(),
+    )
+    return [FunctionSpec("bound", "bound", "eu-west-1", DEFAULT_ACCOUNT, False, (alias,))]
+
+
+def test_the_attachment_calls_are_allowed_by_the_apply_policy_and_reads_by_read(
+    fidelity_proxy: Any, moto: Any
+) -> None:
+    lam = lambda_client(moto.url)
+    seed_function(lam, "bound", 1)
+    lam.create_alias(FunctionName="bound", Name="live", FunctionVersion="1")
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=moto.url,
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    url = sqs.create_queue(QueueName="jobs")["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    source = queue["Attributes"]["QueueArn"]
+    session = Session(
+        Connection(region="eu-west-1", endpoint_url=fidelity_proxy.url, credentials=("t", "t"))
+    )
+    gw = session.gateway("eu-west-1")
+    checker = IamPolicy(policy(attachment_specs(), "apply"))
+    fidelity_proxy.iam_policy = checker
+    mapping = gw.create_event_source_mapping("bound", "live", EventSourceSpec(source))
+    gw.update_event_source_mapping(
+        "bound", "live", mapping.uuid, EventSourceSpec(source, batch_size=2)
+    )
+    gw.create_function_url("bound", "live", FunctionUrlSpec("NONE"))
+    gw.update_function_url("bound", "live", FunctionUrlSpec("AWS_IAM"))
+    gw.add_permission("bound", "live", PermissionSpec("s3", "s3.amazonaws.com"))
+    assert [m.uuid for m in gw.event_source_mappings("bound")] == [mapping.uuid]
+    assert [u.qualifier for u in gw.function_urls("bound")] == ["live"]
+    assert [s.sid for s in gw.policy("bound", "live")] == ["s3"]
+    assert gw.remove_permission("bound", "live", "s3")
+    assert gw.delete_function_url("bound", "live")
+    assert gw.delete_event_source_mapping("bound", "live", mapping.uuid)
+    assert checker.denied == []
+    checked = {action for action, _ in checker.checked}
+    assert {"lambda:CreateEventSourceMapping", "lambda:DeleteEventSourceMapping"} <= checked
+
+    reader = IamPolicy(policy(attachment_specs(), "read"))
+    fidelity_proxy.iam_policy = reader
+    assert gw.event_source_mappings("bound") == []
+    assert gw.function_urls("bound") == []
+    assert gw.policy("bound", "live") == []
+    with pytest.raises(AccessDeniedError):
+        gw.create_function_url("bound", "live", FunctionUrlSpec("NONE"))
+    with pytest.raises(AccessDeniedError):
+        gw.create_event_source_mapping("bound", "live", EventSourceSpec(source))
+    assert {a for a, _ in reader.denied} == {
+        "lambda:CreateFunctionUrlConfig",
+        "lambda:CreateEventSourceMapping",
+    }

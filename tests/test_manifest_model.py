@@ -16,8 +16,11 @@ from reconciler.manifest.build import expand_preset, linear_steps
 from reconciler.manifest.model import (
     AliasSpec,
     ContentVersion,
+    EventSourceSpec,
     FunctionSpec,
+    FunctionUrlSpec,
     LatestVersion,
+    PermissionSpec,
     PinnedVersion,
     RetainVersions,
     Rollout,
@@ -43,6 +46,12 @@ def value_position(path: Path, key: str) -> SourcePos:
     return SourcePos(key_pos.file, key_pos.line, key_pos.col + len(key) + 2)
 
 
+def item_position(path: Path, first_key: str) -> SourcePos:
+    """Where a list item ``- first_key: ...`` starts: at its first key, after the dash."""
+    dash = position(path, f"- {first_key}")
+    return SourcePos(dash.file, dash.line, dash.col + 2)
+
+
 def build(tmp_path: Path, text: str) -> FunctionSpec:
     path = tmp_path / "m.yaml"
     path.write_text(text, encoding="utf-8")
@@ -52,6 +61,7 @@ def build(tmp_path: Path, text: str) -> FunctionSpec:
 
 def test_examples_load_into_the_expected_specs() -> None:
     checkout = EXAMPLES / "checkout.yaml"
+    consumer = EXAMPLES / "orders-consumer.yaml"
     orders = EXAMPLES / "orders-worker.yaml"
     payments = EXAMPLES / "payments-api.yaml"
     release = ContentVersion(
@@ -71,6 +81,47 @@ def test_examples_load_into_the_expected_specs() -> None:
             ),
             versions=(("release", release),),
             pos=value_position(checkout, "function"),
+        ),
+        FunctionSpec(
+            function="orders-consumer",
+            name="orders-consumer",
+            region="eu-west-1",
+            account=None,
+            prune=False,
+            aliases=(
+                AliasSpec(
+                    "live",
+                    PinnedVersion(1, "stable"),
+                    description="production",
+                    pos=position(consumer, "live:"),
+                    event_sources=(
+                        EventSourceSpec(
+                            "arn:aws:sqs:eu-west-1:123456789012:orders",
+                            batch_size=10,
+                            pos=item_position(consumer, "source:"),
+                        ),
+                    ),
+                ),
+                AliasSpec(
+                    "beta",
+                    PinnedVersion(1, "stable"),
+                    pos=position(consumer, "beta:"),
+                    function_url=FunctionUrlSpec(
+                        "AWS_IAM", pos=position(consumer, "function_url:")
+                    ),
+                    permissions=(
+                        PermissionSpec(
+                            "partner-url",
+                            "111122223333",
+                            action="lambda:InvokeFunctionUrl",
+                            function_url_auth_type="AWS_IAM",
+                            pos=item_position(consumer, "sid:"),
+                        ),
+                    ),
+                ),
+            ),
+            versions=(("stable", PinnedVersion(1, "stable")),),
+            pos=value_position(consumer, "function"),
         ),
         FunctionSpec(
             function="orders-worker",
@@ -121,7 +172,17 @@ def test_examples_load_into_the_expected_specs() -> None:
     assert [a.pos for f in manifests.functions for a in f.aliases] == [
         a.pos for f in expected for a in f.aliases
     ]
-    assert manifests.files == (str(checkout), str(orders), str(payments))
+    # pos is not part of an attachment's equality: compare them on their own.
+    consumer_aliases = manifests.functions[1].aliases
+    assert [s.pos for s in consumer_aliases[0].event_sources or ()] == [
+        item_position(consumer, "source:")
+    ]
+    url = consumer_aliases[1].function_url
+    assert url is not None and url.pos == position(consumer, "function_url:")
+    assert [p.pos for p in consumer_aliases[1].permissions or ()] == [
+        item_position(consumer, "sid:")
+    ]
+    assert manifests.files == (str(checkout), str(consumer), str(orders), str(payments))
 
 
 def test_digest_covers_paths_and_bytes_in_order(tmp_path: Path) -> None:

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 
 from reconciler.errors import Diagnostic
 from reconciler.manifest import check_manifests
-from reconciler.manifest.model import ContentVersion, LatestVersion, PinnedVersion, VersionRef
+from reconciler.manifest.attachments import is_fifo_queue, source_service
+from reconciler.manifest.model import (
+    AliasSpec,
+    ContentVersion,
+    LatestVersion,
+    PinnedVersion,
+    VersionRef,
+)
 
 FUZZ = settings(
     max_examples=100,
@@ -123,6 +130,73 @@ ROLLOUTS = st.one_of(
         },
     ),
 )
+SOURCES = st.sampled_from(
+    [
+        "arn:aws:sqs:eu-west-1:123456789012:orders",
+        "arn:aws:sqs:eu-west-1:123456789012:orders.fifo",
+        "arn:aws:kinesis:eu-west-1:123456789012:stream/clicks",
+        "arn:aws:dynamodb:eu-west-1:123456789012:table/orders",
+        "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2024-05-01T00:00:00.000",
+        "arn:aws:mq:eu-west-1:123456789012:broker:b:1",
+        "orders",
+    ]
+)
+EVENT_SOURCES = st.one_of(
+    st.lists(
+        st.one_of(
+            st.fixed_dictionaries(
+                {"source": SOURCES},
+                optional={
+                    "batch_size": st.sampled_from([0, 1, 10, 11, 10001, "10"]),
+                    "enabled": st.sampled_from([True, False, "yes"]),
+                    "maximum_batching_window": st.sampled_from([0, 1, 301, None]),
+                    "starting_position": st.sampled_from(["LATEST", "AT_TIMESTAMP", 5]),
+                },
+            ),
+            st.integers(),
+        ),
+        max_size=3,
+    ),
+    st.sampled_from([{}, "x", None]),
+)
+FUNCTION_URLS = st.one_of(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "auth_type": st.sampled_from(["AWS_IAM", "NONE", "none"]),
+            "invoke_mode": st.sampled_from(["BUFFERED", "RESPONSE_STREAM", 1]),
+            "cors": st.one_of(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "allow_methods": st.lists(st.sampled_from(["GET", "get", "*"])),
+                        "max_age": st.sampled_from([0, 86401, "1"]),
+                    },
+                ),
+                st.none(),
+            ),
+        },
+    ),
+    st.sampled_from([None, [], "url"]),
+)
+PERMISSIONS = st.one_of(
+    st.lists(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "sid": st.sampled_from(["a", "a", "b c", "", 7]),
+                "principal": st.sampled_from(["*", "s3.amazonaws.com", "a b", ""]),
+                "action": st.sampled_from(
+                    ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction", "Invoke", "*"]
+                ),
+                "function_url_auth_type": st.sampled_from(["NONE", "AWS_IAM", "x"]),
+                "source_account": st.sampled_from(["123456789012", 123456789012]),
+            },
+        ),
+        max_size=3,
+    ),
+    st.sampled_from([{}, None]),
+)
 ALIASES = st.fixed_dictionaries(
     {},
     optional={
@@ -132,6 +206,9 @@ ALIASES = st.fixed_dictionaries(
         "provisioned_concurrency": st.integers(-1, 3),
         "rollout": ROLLOUTS,
         "alarms": ALARMS,
+        "event_sources": EVENT_SOURCES,
+        "function_url": FUNCTION_URLS,
+        "permissions": PERMISSIONS,
     },
 )
 MANIFESTS = st.fixed_dictionaries(
@@ -203,6 +280,38 @@ def assert_promises_kept(target: Path, documents: list[dict[str, Any]]) -> None:
                 assert all(0 < step < 1 for step in steps)
                 assert list(steps) == sorted(set(steps))
                 assert not alias.weights
+            assert_attachments_kept(alias)
+        sources = [s.source for a in function.aliases for s in a.event_sources or ()]
+        assert len(sources) == len(set(sources))
+
+
+def assert_attachments_kept(alias: AliasSpec) -> None:
+    """What validation promises about what is bound to an alias."""
+    for source in alias.event_sources or ():
+        service = source_service(source.source)
+        assert service is not None
+        if service == "dynamodb":
+            assert "/stream/" in source.source
+        if service in ("sqs", "mq"):
+            assert source.starting_position is None
+        if service in ("kinesis", "dynamodb"):
+            assert source.starting_position is not None
+        if service == "sqs" and source.batch_size is not None and source.batch_size > 10:
+            assert not is_fifo_queue(source.source)
+            assert (source.maximum_batching_window or 0) >= 1
+    sids = [p.sid for p in alias.permissions or ()]
+    assert len(sids) == len(set(sids))
+    for permission in alias.permissions or ():
+        if permission.function_url_auth_type is not None:
+            assert permission.action == "lambda:InvokeFunctionUrl"
+    url = alias.function_url
+    if url is not None and url.auth_type == "NONE" and alias.permissions is not None:
+        assert any(
+            p.principal == "*"
+            and p.action == "lambda:InvokeFunctionUrl"
+            and p.function_url_auth_type == "NONE"
+            for p in alias.permissions
+        )
 
 
 def boundary(weight: float, rollout: bool = False) -> list[dict[str, Any]]:
@@ -258,6 +367,38 @@ VALID_ALIASES = st.fixed_dictionaries(
         ),
     },
 )
+VALID_ATTACHMENTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "event_sources": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "source": st.sampled_from(
+                        [
+                            "arn:aws:sqs:eu-west-1:123456789012:orders",
+                            "arn:aws:sqs:eu-west-1:123456789012:orders.fifo",
+                        ]
+                    )
+                },
+                optional={"batch_size": st.integers(1, 10), "enabled": st.booleans()},
+            ),
+            max_size=2,
+            unique_by=lambda item: str(item["source"]),
+        ),
+        "function_url": st.fixed_dictionaries({"auth_type": st.sampled_from(["AWS_IAM", "NONE"])}),
+        "permissions": st.lists(
+            st.fixed_dictionaries(
+                {"sid": st.sampled_from(["a", "b", "c"]), "principal": st.just("*")},
+                optional={
+                    "action": st.just("lambda:InvokeFunctionUrl"),
+                    "function_url_auth_type": st.just("NONE"),
+                },
+            ),
+            max_size=2,
+            unique_by=lambda item: str(item["sid"]),
+        ),
+    },
+)
 VALID_MANIFESTS = st.fixed_dictionaries(
     {
         "apiVersion": st.just("reconciler/v1"),
@@ -265,7 +406,10 @@ VALID_MANIFESTS = st.fixed_dictionaries(
         "function": st.sampled_from(["payments", "orders", "checkout", "search"]),
         "versions": st.just({"stable": 3, "candidate": {"code_sha256": SHA}}),
         "aliases": st.dictionaries(
-            st.sampled_from(["live", "beta", "dev"]), VALID_ALIASES, min_size=1, max_size=3
+            st.sampled_from(["live", "beta", "dev"]),
+            st.builds(lambda alias, bound: {**alias, **bound}, VALID_ALIASES, VALID_ATTACHMENTS),
+            min_size=1,
+            max_size=3,
         ),
     },
     optional={"prune": st.booleans(), "retain_versions": st.just({"keep_last": 2})},

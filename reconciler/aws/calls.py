@@ -41,6 +41,7 @@ log = logging.getLogger("reconciler.aws.calls")
 _QUOTAS = {
     "DescribeAlarms": "cloudwatch",
     "GetCallerIdentity": "sts",
+    "GetPolicy": "get_policy",
 }
 # Only Lambda's own word makes a 404 "does not exist".
 NOT_FOUND_CODES = {"ResourceNotFoundException"}

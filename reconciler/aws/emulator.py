@@ -21,6 +21,14 @@ class EmulatorAdmin:
     def __init__(self, session: Session, region: str) -> None:
         self._lambda = session.client("lambda", region)
         self._iam = session.client("iam", region)
+        self._sqs = session.client("sqs", region)
+
+    def create_queue(self, name: str) -> str:
+        """An SQS queue (an event source for mappings); returns its ARN. Idempotent."""
+        url: str = self._sqs.create_queue(QueueName=name)["QueueUrl"]
+        attributes = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        arn: str = attributes["Attributes"]["QueueArn"]
+        return arn
 
     def ensure_role(self, name: str) -> str:
         try:

@@ -13,16 +13,21 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from reconciler.aws.alarms import alarm_states
+from reconciler.aws.attachments import BoundCalls
 from reconciler.aws.calls import Caller, NotFound
 from reconciler.aws.live import (
     AlarmState,
     Attachment,
+    EventSourceMapping,
+    FunctionUrl,
     LiveAlias,
+    PolicyStatement,
     ProvisionedConfig,
     VersionInfo,
 )
 from reconciler.aws.shapes import alias_from, provisioned_from, qualifier_of, version_from
 from reconciler.errors import AwsError, ConflictError
+from reconciler.manifest.model import EventSourceSpec, FunctionUrlSpec, PermissionSpec
 
 if TYPE_CHECKING:
     from reconciler.aws.session import Session
@@ -42,6 +47,7 @@ class LambdaGateway:
         self._call = self._calls.call
         self._optional = self._calls.optional
         self._alarms: Caller | None = None
+        self._bound = BoundCalls(self._calls)
 
     # -- reads ----------------------------------------------------------
     def list_aliases(self, function: str) -> list[LiveAlias] | None:
@@ -119,6 +125,50 @@ class LambdaGateway:
             Attachment("function URL", qualifier_of(u["FunctionArn"]), str(u["FunctionUrl"]))
             for u in items or []
         ]
+
+    # -- what is bound to aliases (the work is in reconciler.aws.attachments) --
+    def event_source_mappings(self, function: str) -> list[EventSourceMapping]:
+        """Every qualifier's mappings (paged); [] when the function does not exist."""
+        return self._bound.mappings(function)
+
+    def create_event_source_mapping(
+        self, function: str, alias: str, spec: EventSourceSpec
+    ) -> EventSourceMapping:
+        """Bound to the alias ARN (GetAlias once per function when given by name)."""
+        return self._bound.create_mapping(function, alias, spec)
+
+    def update_event_source_mapping(
+        self, function: str, alias: str, uuid: str, spec: EventSourceSpec
+    ) -> EventSourceMapping:
+        return self._bound.update_mapping(function, alias, uuid, spec)
+
+    def delete_event_source_mapping(self, function: str, alias: str | None, uuid: str) -> bool:
+        """False when it was already gone."""
+        return self._bound.delete_mapping(function, alias, uuid)
+
+    def function_urls(self, function: str) -> list[FunctionUrl]:
+        return self._bound.urls(function)
+
+    def create_function_url(self, function: str, alias: str, spec: FunctionUrlSpec) -> FunctionUrl:
+        return self._bound.create_url(function, alias, spec)
+
+    def update_function_url(self, function: str, alias: str, spec: FunctionUrlSpec) -> FunctionUrl:
+        """Clears CORS when ``spec.cors`` is None."""
+        return self._bound.update_url(function, alias, spec)
+
+    def delete_function_url(self, function: str, alias: str) -> bool:
+        return self._bound.delete_url(function, alias)
+
+    def policy(self, function: str, qualifier: str) -> list[PolicyStatement]:
+        """GetPolicy of one qualifier; [] when it has none."""
+        return self._bound.policy(function, qualifier)
+
+    def add_permission(self, function: str, alias: str, spec: PermissionSpec) -> None:
+        """A statement id already on the alias: ConflictError."""
+        self._bound.add_permission(function, alias, spec)
+
+    def remove_permission(self, function: str, alias: str, sid: str) -> bool:
+        return self._bound.remove_permission(function, alias, sid)
 
     def get_provisioned_concurrency(
         self, function: str, qualifier: str

@@ -2,8 +2,9 @@
 
 AWS Lambda's control plane shares one quota of 15 requests/second per account
 and region across ListAliases, GetAlias, UpdateAlias, PublishVersion, ...;
-GetFunction has its own 100/s. One bucket per quota keeps the whole run (all
-worker threads) under it instead of provoking 429s and backing off.
+GetFunction has its own 100/s and GetPolicy its own 15/s. One bucket per quota
+keeps the whole run (all worker threads) under it instead of provoking 429s
+and backing off.
 """
 
 from __future__ import annotations
@@ -79,8 +80,16 @@ class RetryPolicy:
         return rng.uniform(ceiling / 2, ceiling)
 
 
+# GetPolicy's own quota (developer guide, "Lambda quotas"): per account and region.
+GET_POLICY_RPS = 15.0
+
+
 class RateLimits:
-    """The buckets of one run, keyed by region (one set of credentials per run)."""
+    """The buckets of one run, keyed by region (one set of credentials per run).
+
+    ``max_rps`` is the run's share of a 15/s quota; GetPolicy's bucket takes it
+    too, never above that quota's own 15/s.
+    """
 
     def __init__(
         self,
@@ -102,5 +111,7 @@ class RateLimits:
         with self._lock:
             if key not in self._buckets:
                 rate = self.get_function_rps if quota == "get_function" else self.max_rps
+                if quota == "get_policy":
+                    rate = min(self.max_rps, GET_POLICY_RPS)
                 self._buckets[key] = TokenBucket(rate, clock=self._clock, sleep=self._sleep)
             return self._buckets[key]

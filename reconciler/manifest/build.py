@@ -20,8 +20,12 @@ from reconciler.manifest.model import (
     LATEST,
     AliasSpec,
     ContentVersion,
+    CorsSpec,
+    EventSourceSpec,
     FunctionSpec,
+    FunctionUrlSpec,
     LatestVersion,
+    PermissionSpec,
     PinnedVersion,
     RetainVersions,
     Rollout,
@@ -187,6 +191,86 @@ def _resolved(raw: Any, defined: Mapping[str, VersionRef | None]) -> VersionRef:
     return ref
 
 
+def _optional_int(raw: Mapping[str, Any], key: str) -> int | None:
+    value = raw.get(key)
+    # The schema's "integer" admits 10.0; the model holds ints.
+    return None if value is None else int(value)
+
+
+def _event_source(raw: Mapping[str, Any], pos: SourcePos) -> EventSourceSpec:
+    return EventSourceSpec(
+        source=raw["source"],
+        batch_size=_optional_int(raw, "batch_size"),
+        enabled=bool(raw.get("enabled", True)),
+        maximum_batching_window=_optional_int(raw, "maximum_batching_window"),
+        starting_position=raw.get("starting_position"),
+        pos=pos,
+    )
+
+
+def _cors(raw: Mapping[str, Any]) -> CorsSpec:
+    return CorsSpec(
+        allow_origins=tuple(raw.get("allow_origins", ())),
+        allow_methods=tuple(raw.get("allow_methods", ())),
+        allow_headers=tuple(raw.get("allow_headers", ())),
+        expose_headers=tuple(raw.get("expose_headers", ())),
+        allow_credentials=bool(raw.get("allow_credentials", False)),
+        max_age=int(raw.get("max_age", 0)),
+    )
+
+
+def _function_url(raw: Mapping[str, Any], pos: SourcePos) -> FunctionUrlSpec:
+    cors = raw.get("cors")
+    return FunctionUrlSpec(
+        auth_type=raw["auth_type"],
+        invoke_mode=raw.get("invoke_mode", "BUFFERED"),
+        cors=None if cors is None else _cors(cors),
+        pos=pos,
+    )
+
+
+def _permission(raw: Mapping[str, Any], pos: SourcePos) -> PermissionSpec:
+    return PermissionSpec(
+        sid=raw["sid"],
+        principal=raw["principal"],
+        action=raw.get("action", "lambda:InvokeFunction"),
+        source_arn=raw.get("source_arn"),
+        source_account=raw.get("source_account"),
+        function_url_auth_type=raw.get("function_url_auth_type"),
+        pos=pos,
+    )
+
+
+Attachments = tuple[
+    tuple[EventSourceSpec, ...] | None, FunctionUrlSpec | None, tuple[PermissionSpec, ...] | None
+]
+
+
+def _attachments(doc: Document, name: str, raw: Mapping[str, Any]) -> Attachments:
+    """event_sources, function_url, permissions of an alias; None for a key left out."""
+
+    def at(*path: str | int) -> SourcePos:
+        line, col = doc.key_at(("aliases", name, *path))
+        return SourcePos(doc.file, line, col)
+
+    sources = raw.get("event_sources")
+    url = raw.get("function_url")
+    permissions = raw.get("permissions")
+    return (
+        None
+        if sources is None
+        else tuple(
+            _event_source(item, at("event_sources", index)) for index, item in enumerate(sources)
+        ),
+        None if url is None else _function_url(url, at("function_url")),
+        None
+        if permissions is None
+        else tuple(
+            _permission(item, at("permissions", index)) for index, item in enumerate(permissions)
+        ),
+    )
+
+
 def _build_alias(
     doc: Document, name: str, raw: dict[str, Any], defined: Mapping[str, VersionRef | None]
 ) -> AliasSpec:
@@ -196,6 +280,7 @@ def _build_alias(
     rollout = raw.get("rollout")
     concurrency = raw.get("provisioned_concurrency")
     line, col = doc.key_at(("aliases", name))
+    sources, url, permissions = _attachments(doc, name, raw)
     return AliasSpec(
         name=name,
         version=_resolved(raw["version"], defined),
@@ -204,6 +289,9 @@ def _build_alias(
         rollout=None if rollout is None else build_rollout(rollout, raw.get("alarms")),
         provisioned_concurrency=None if concurrency is None else int(concurrency),
         pos=SourcePos(doc.file, line, col),
+        event_sources=sources,
+        function_url=url,
+        permissions=permissions,
     )
 
 

@@ -7,6 +7,7 @@ as well) say what is allowed; this module adds what is wrong and where.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
@@ -235,6 +236,9 @@ def _explain(error: ValidationError, doc: Document) -> Iterator[Diagnostic]:
                 message = (
                     f"unknown key {show(key)} in {_container(path)}; allowed: {', '.join(allowed)}"
                 )
+                close = difflib.get_close_matches(key, allowed, n=1)
+                if close:
+                    message += f"; did you mean {show(close[0])}?"
                 yield doc.error((*path, key), message, key=True)
         return
     if validator == "required" and isinstance(instance, dict):

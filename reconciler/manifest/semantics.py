@@ -13,6 +13,7 @@ from typing import Any
 
 from reconciler.errors import Diagnostic
 from reconciler.manifest.annotations import show
+from reconciler.manifest.attachments import check_aliases
 from reconciler.manifest.build import (
     STRATEGIES,
     define_version,
@@ -55,6 +56,7 @@ def check_document(doc: Document) -> list[Diagnostic]:
         for name, alias in aliases.items():
             if isinstance(alias, dict):
                 diagnostics.extend(_AliasCheck(doc, name, alias, defined, aliases=aliases).run())
+        diagnostics.extend(check_aliases(doc, aliases))
     return diagnostics
 
 

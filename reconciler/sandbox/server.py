@@ -1,5 +1,8 @@
 """The embedded AWS emulator: moto's server on a loopback port, seeded with
 the functions and versions that the example manifests in manifests/ refer to.
+
+moto is patched first where its Lambda falls short of what the sandbox shows
+(:mod:`reconciler.sandbox.moto_gaps`: what is bound to aliases).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from reconciler.aws.gateway import Connection, EmulatorAdmin, Session
 from reconciler.errors import SandboxError
+from reconciler.sandbox import moto_gaps
 
 REGION = "eu-west-1"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -65,6 +69,7 @@ def start(port: int = 0) -> Emulator:
         ) from exc
     # The emulator's per-request log lines would drown the demo's output.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    moto_gaps.apply()
     # Port 0 by default: other programs may hold any fixed one.
     _check_port_free(port)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -86,10 +91,20 @@ def _check_port_free(port: int) -> None:
             ) from exc
 
 
+def _session(emulator: Emulator) -> Session:
+    keys = (CREDENTIALS["AWS_ACCESS_KEY_ID"], CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+    return Session(Connection(region=REGION, endpoint_url=emulator.url, credentials=keys))
+
+
+def create_queue(emulator: Emulator, name: str) -> str:
+    """An SQS queue in the emulator (an event source for a mapping); returns its ARN,
+    ``arn:aws:sqs:eu-west-1:123456789012:NAME`` (moto's account). Idempotent."""
+    return EmulatorAdmin(_session(emulator), REGION).create_queue(name)
+
+
 def seed(emulator: Emulator) -> None:
     """Live state that differs from manifests/ in the ways the demo shows."""
-    keys = (CREDENTIALS["AWS_ACCESS_KEY_ID"], CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
-    session = Session(Connection(region=REGION, endpoint_url=emulator.url, credentials=keys))
+    session = _session(emulator)
     admin = EmulatorAdmin(session, REGION)
     lam = session.gateway(REGION)
     role = admin.ensure_role("sandbox-lambda")
@@ -119,3 +134,11 @@ def seed(emulator: Emulator) -> None:
     admin.deploy("checkout", demo_code("checkout", 1842))
     lam.create_alias("checkout", "live", "1", (), "production")
     lam.create_alias("checkout", "preview", "1", (), None)
+
+    # orders-consumer: build 1 published and `live` on it; no `beta` yet, and
+    # nothing bound to either. The orders queue exists: AWS (and the emulator)
+    # create a mapping only for a queue that does.
+    admin.create_function("orders-consumer", demo_code("orders-consumer", 1), role)
+    admin.publish("orders-consumer", "build 1")
+    lam.create_alias("orders-consumer", "live", "1", (), "production")
+    admin.create_queue("orders")

@@ -1,16 +1,18 @@
 """An HTTP proxy in front of a moto server that makes its Lambda API behave like AWS's.
 
 moto is lax where AWS is strict (revision ids, CodeSha256, paging, validation, update
-windows, throttling, provisioned concurrency). Tests point the code under test at this
-proxy, which enforces AWS's rules itself and forwards everything else untouched. The
-proxy's own bookkeeping (revision ids, update windows, deleted versions, provisioned
-concurrency) only knows about changes made *through the proxy*.
+windows, throttling, provisioned concurrency, what is bound to aliases). Tests point the
+code under test at this proxy, which enforces AWS's rules itself and forwards everything
+else untouched. The proxy's own bookkeeping (revision ids, update windows, deleted
+versions, provisioned concurrency, URL configs, policies) only knows about changes made
+*through the proxy*.
 
 This module is the public entry point: FidelityProxy with its test controls, call
 accounting and request pipeline. The rest lives beside it: proxy_http (server, parsing,
 replies, upstream client), proxy_faults (fault injection, rate limiting), proxy_state
-(per-function state, revision ids, paging), proxy_lambda (functions, versions, aliases)
-and proxy_provisioned (provisioned concurrency, function URLs, event source mappings).
+(per-function state, revision ids, paging), proxy_lambda (functions, versions, aliases),
+proxy_provisioned (provisioned concurrency), proxy_mappings (event source mappings) and
+proxy_attachments (function URLs, resource-based policies).
 
 Standard library only: the proxy must not depend on boto3.
 """
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from email.message import Message
 from types import TracebackType
 
+from tests.support.proxy_attachments import MAPPING_OPS, AttachmentOperations
 from tests.support.proxy_faults import FaultInjector, FaultPlan, Rule, TokenBucket, Verdict
 from tests.support.proxy_http import (
     Abort,
@@ -76,7 +79,7 @@ class RequestRecord:
 
 # The operation mixins share EmulationBase (proxy_state); _dispatch finds each operation's
 # `_op_<Operation>` method on whichever of them defines it.
-class FidelityProxy(ProvisionedOperations, LambdaOperations):
+class FidelityProxy(AttachmentOperations, ProvisionedOperations, LambdaOperations):
     """Loopback proxy that makes a moto server's Lambda API behave like AWS Lambda."""
 
     def __init__(
@@ -87,12 +90,15 @@ class FidelityProxy(ProvisionedOperations, LambdaOperations):
         in_progress_seconds: float = 0.5,
         pc_ready_seconds: float = 0.3,
         tombstone_deleted_versions: bool = True,
+        mapping_settle_seconds: float = 0.0,
     ) -> None:
         super().__init__(
             upstream_url,
             in_progress_seconds=in_progress_seconds,
             pc_ready_seconds=pc_ready_seconds,
             tombstone_deleted_versions=tombstone_deleted_versions,
+            # 0: mappings settle at once (Creating/Updating not reported; hold_mapping can).
+            mapping_settle_seconds=mapping_settle_seconds,
         )
         self.faults = FaultPlan()
         # Exceptions raised by the on_request hook or by the proxy itself (answered 500).
@@ -256,6 +262,8 @@ class FidelityProxy(ProvisionedOperations, LambdaOperations):
                 self._hook(req.op, req.function, req.alias)
             except Exception as exc:
                 self.errors.append(exc)
+        if self.iam_policy is not None:
+            req.conditions = self.iam_conditions(req)
         denied = self.iam_policy.check(req) if self.iam_policy is not None else None
         reply = denied or self._dispatch(req)
         if self.iam_policy is not None and denied is None:
@@ -277,9 +285,10 @@ class FidelityProxy(ProvisionedOperations, LambdaOperations):
             return _caller_identity(self.caller_account)
         handler = getattr(self, f"_op_{req.op}", None) if req.is_lambda else None
         try:
-            if handler is None or req.function is None:
+            if handler is None or (req.function is None and req.op not in MAPPING_OPS):
                 return self._send(req).relay()
-            state = self._state(req.function)
+            # A mapping named by its UUID alone: its operations share one lock.
+            state = self._state(req.function or "")
             with state.lock:
                 reply: Reply = handler(req, state)
                 return reply

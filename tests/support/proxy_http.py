@@ -14,7 +14,7 @@ import json
 import re
 import uuid
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -29,7 +29,8 @@ _HOP_BY_HOP = frozenset({
 # fmt: on
 _DROP_FROM_UPSTREAM = _HOP_BY_HOP | {"server", "date", "status"}  # "status": a moto stray
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
-# Method, path ({fn}: function name or URL-encoded ARN; {alias}: alias name), operation.
+# Method, path ({fn}: function name or URL-encoded ARN; {alias}: alias name; {item}: a
+# mapping's UUID or a statement id), operation.
 _ROUTE_TABLE = """
 GET    /2015-03-31/functions                           ListFunctions
 POST   /2015-03-31/functions                           CreateFunction
@@ -49,12 +50,27 @@ GET    /2019-09-30/functions/{fn}/provisioned-concurrency  GetProvisionedConcurr
 PUT    /2019-09-30/functions/{fn}/provisioned-concurrency  PutProvisionedConcurrencyConfig
 DELETE /2019-09-30/functions/{fn}/provisioned-concurrency  DeleteProvisionedConcurrencyConfig
 GET    /2015-03-31/event-source-mappings               ListEventSourceMappings
+POST   /2015-03-31/event-source-mappings               CreateEventSourceMapping
+GET    /2015-03-31/event-source-mappings/{item}        GetEventSourceMapping
+PUT    /2015-03-31/event-source-mappings/{item}        UpdateEventSourceMapping
+DELETE /2015-03-31/event-source-mappings/{item}        DeleteEventSourceMapping
 GET    /2021-10-31/functions/{fn}/urls                 ListFunctionUrlConfigs
 GET    /2021-10-31/functions/{fn}/url                  GetFunctionUrlConfig
 POST   /2021-10-31/functions/{fn}/url                  CreateFunctionUrlConfig
+PUT    /2021-10-31/functions/{fn}/url                  UpdateFunctionUrlConfig
+DELETE /2021-10-31/functions/{fn}/url                  DeleteFunctionUrlConfig
+GET    /2015-03-31/functions/{fn}/policy               GetPolicy
+POST   /2015-03-31/functions/{fn}/policy               AddPermission
+DELETE /2015-03-31/functions/{fn}/policy/{item}        RemovePermission
 """
 _ROUTES = [
-    (method, re.compile(path.format(fn="(?P<fn>[^/]+)", alias="(?P<alias>[^/]+)") + "/?"), op)
+    (
+        method,
+        re.compile(
+            path.format(fn="(?P<fn>[^/]+)", alias="(?P<alias>[^/]+)", item="(?P<item>[^/]+)") + "/?"
+        ),
+        op,
+    )
     for method, path, op in (line.split() for line in _ROUTE_TABLE.strip().splitlines())
 ]
 _LAMBDA_PATH = re.compile(r"/\d{4}-\d{2}-\d{2}/")
@@ -147,7 +163,10 @@ class Request:
     function: str | None = None
     qualifier: str | None = None
     alias: str | None = None
+    item: str | None = None  # an event source mapping's UUID or a statement id
     region: str = "us-east-1"
+    # IAM condition keys of the request (lower-cased), filled in before it is authorised.
+    conditions: dict[str, str] = field(default_factory=dict)
     upstream_path: str = ""
 
     def json(self) -> dict[str, Any]:
@@ -203,6 +222,8 @@ def parse_request(method: str, target: str, headers: Message, body: bytes) -> Re
             req.upstream_path = parts.path[:start] + quote(plain, safe=":") + parts.path[end:]
         if match.groupdict().get("alias"):
             req.alias = unquote(match["alias"])
+        if match.groupdict().get("item"):
+            req.item = unquote(match["item"])
         break
     if req.op == "GetProvisionedConcurrencyConfig" and req.query.get("List") == "ALL":
         req.op = "ListProvisionedConcurrencyConfigs"
@@ -210,17 +231,23 @@ def parse_request(method: str, target: str, headers: Message, body: bytes) -> Re
         req.qualifier = req.query["Qualifier"]
     if req.op == "ListEventSourceMappings" and req.query.get("FunctionName"):
         req.function = split_function_ref(req.query["FunctionName"])[0]
-    if req.op in ("CreateFunction", "CreateAlias"):
+    if req.op in ("CreateFunction", "CreateAlias", *_NAMED_IN_BODY):
         try:
             doc = json.loads(body or b"{}")
         except ValueError:
             doc = None
         named = str(doc.get("FunctionName") or "") if isinstance(doc, dict) else ""
-        if named and req.op == "CreateFunction":
+        if named and req.op in _NAMED_IN_BODY:
+            req.function, req.qualifier = split_function_ref(named)
+        elif named and req.op == "CreateFunction":
             req.function = split_function_ref(named)[0]
         elif isinstance(doc, dict) and doc.get("Name"):
             req.alias = str(doc["Name"])
     return req
+
+
+# Operations that name their function (possibly qualified) in the JSON body.
+_NAMED_IN_BODY = ("CreateEventSourceMapping", "UpdateEventSourceMapping")
 
 
 class UpstreamClient:

@@ -6,7 +6,9 @@ IAM action and the resource ARN AWS authorises it against, and denies what
 the policy does not allow with AWS's AccessDeniedException. Calls with a
 qualifier (alias, version) are authorised against the qualified ARN
 ``function:NAME:QUALIFIER``; calls on the function against ``function:NAME``;
-actions without resource-level permissions against ``*``.
+actions without resource-level permissions against ``*``; actions on one event source
+mapping against its ARN. Conditions (StringEquals/Like, ArnEquals/Like) are evaluated on
+the keys the proxy gives the request (``lambda:FunctionArn`` for mappings).
 
 CloudWatch's DescribeAlarms (awsJson1_0 through botocore) is emulated as AWS
 documents it and moto does not: composite alarms come back only when asked
@@ -29,7 +31,17 @@ from tests.support.proxy_state import DEFAULT_ACCOUNT
 # Lambda operations whose IAM action is named differently from the operation.
 _ACTIONS = {"ListProvisionedConcurrencyConfigs": "ListProvisionedConcurrencyConfigs"}
 # Lambda actions without resource-level permissions.
-_ACCOUNT_WIDE = {"ListEventSourceMappings", "ListFunctions", "GetAccountSettings"}
+_ACCOUNT_WIDE = {
+    "ListEventSourceMappings",
+    "CreateEventSourceMapping",
+    "ListFunctions",
+    "GetAccountSettings",
+}
+# Actions on one event source mapping: authorised against its ARN (event-source-mapping:UUID).
+_ON_MAPPING = {"GetEventSourceMapping", "UpdateEventSourceMapping", "DeleteEventSourceMapping"}
+# Condition operators the generated policies use; any other fails to match (an Allow
+# that cannot be evaluated grants nothing).
+_OPERATORS = {"StringEquals", "StringLike", "ArnEquals", "ArnLike"}
 _JSON_TARGET = re.compile(r"^GraniteServiceVersion20100801\.(\w+)$")
 
 
@@ -55,7 +67,9 @@ class IamPolicy:
     checked: list[tuple[str, str]] = field(default_factory=list)
     composites: dict[str, tuple[str, str]] = field(default_factory=dict)
 
-    def allows(self, action: str, resource: str) -> bool:
+    def allows(self, action: str, resource: str, conditions: dict[str, str] | None = None) -> bool:
+        """Whether the policy allows `action` on `resource`, given the request's condition
+        keys (lower-cased names): a Condition block needs each of its tests met."""
         allowed = False
         for statement in self.document.get("Statement", []):
             actions = _listed(statement.get("Action"))
@@ -64,6 +78,8 @@ class IamPolicy:
                 continue
             # Action matching ignores case; resource ARNs are case-sensitive.
             if not any(re.fullmatch(_wildcard(r).pattern, resource) for r in resources):
+                continue
+            if not _conditions_met(statement.get("Condition"), conditions or {}):
                 continue
             if statement.get("Effect") == "Deny":
                 return False
@@ -76,6 +92,9 @@ class IamPolicy:
             if req.op == "other":
                 return None
             action = "lambda:" + _ACTIONS.get(req.op, req.op)
+            if req.op in _ON_MAPPING and req.item:
+                base = f"arn:{self.partition}:lambda:{req.region}:{self.account}"
+                return action, f"{base}:event-source-mapping:{req.item}"
             if req.op in _ACCOUNT_WIDE or req.function is None:
                 return action, "*"
             arn = f"arn:{self.partition}:lambda:{req.region}:{self.account}:function:{req.function}"
@@ -94,7 +113,7 @@ class IamPolicy:
             return None
         action, resource = found
         self.checked.append(found)
-        if self.allows(action, resource):
+        if self.allows(action, resource, req.conditions):
             return None
         self.denied.append(found)
         message = (
@@ -141,6 +160,30 @@ class IamPolicy:
         if kind:
             filtered.headers = [*filtered.headers[:-1], ("Content-Type", kind)]
         return filtered
+
+
+def _conditions_met(block: Any, context: dict[str, str]) -> bool:
+    """IAM's Condition: every operator's every key must match one of its values; a key
+    the request does not carry fails the test."""
+    if not block:
+        return True
+    if not isinstance(block, dict):
+        return False
+    for operator, tests in block.items():
+        if operator not in _OPERATORS or not isinstance(tests, dict):
+            return False
+        for key, values in tests.items():
+            given = context.get(str(key).lower())
+            if given is None:
+                return False
+            patterns = _listed(values)
+            if operator.endswith("Like"):
+                matched = any(re.fullmatch(_wildcard(p).pattern, given) for p in patterns)
+            else:
+                matched = given in patterns
+            if not matched:
+                return False
+    return True
 
 
 def cloudwatch_operation(req: Request) -> str | None:

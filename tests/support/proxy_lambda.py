@@ -174,6 +174,7 @@ class LambdaOperations(EmulationBase):
             )
         state.provisioned.pop(version, None)
         state.version_revs.pop(version, None)
+        state.policies.pop(version, None)
         if not self.tombstone_deleted_versions:
             return self._send(req).relay()
         # moto numbers a new version len(versions)+1, so a real delete would make it reuse
@@ -312,5 +313,7 @@ class LambdaOperations(EmulationBase):
         state.alias_revs.pop(name, None)
         state.alias_seen.pop(name, None)
         state.provisioned.pop(name, None)
-        state.alias_urls.pop(name, None)
+        # AWS deletes what lives on the alias itself: its URL config and its policy.
+        state.urls.pop(name, None)
+        state.policies.pop(name, None)
         return Reply(204, [("x-amzn-RequestId", str(uuid.uuid4()))])

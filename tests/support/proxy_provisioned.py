@@ -1,9 +1,8 @@
-"""Emulation of the Lambda features moto lacks or gets wrong beyond versions and aliases.
+"""Emulation of provisioned concurrency, which moto lacks entirely.
 
-Provisioned concurrency (moto has none: kept entirely in the proxy's state, READY after
-pc_ready_seconds), function URLs on aliases (moto ignores the Qualifier) and event source
-mapping listing (moto matches FunctionName literally). Each `_op_<Operation>` method
-handles one Lambda API operation for FidelityProxy, under the function's lock.
+Kept in the proxy's state, READY after pc_ready_seconds. Each `_op_<Operation>` method
+handles one Lambda API operation for FidelityProxy, under the function's lock. What is
+bound to aliases (URLs, event source mappings, permissions) is in proxy_attachments.
 """
 
 from __future__ import annotations
@@ -16,12 +15,10 @@ from urllib.parse import quote
 from tests.support.proxy_http import (
     Reply,
     Request,
-    conflict,
     fail,
     invalid,
     json_reply,
     not_found,
-    split_function_ref,
 )
 from tests.support.proxy_state import (
     EmulationBase,
@@ -33,7 +30,7 @@ from tests.support.proxy_state import (
 
 
 class ProvisionedOperations(EmulationBase):
-    """Provisioned concurrency, function URLs and event source mappings."""
+    """Provisioned concurrency."""
 
     # -- provisioned concurrency (moto has none) -----------------------------------------
 
@@ -109,48 +106,3 @@ class ProvisionedOperations(EmulationBase):
             for q, pc in state.provisioned.items()
         ]
         return self._page(req, "ProvisionedConcurrencyConfigs", items, lambda i: i["FunctionArn"])
-
-    def _op_ListFunctionUrlConfigs(self, req: Request, state: FunctionState) -> Reply:
-        # moto lacks this list; it keeps at most one (unqualified) URL config per function.
-        self._latest_config(req)
-        path = f"/2021-10-31/functions/{quote(str(req.function), safe='')}/url"
-        url = self._fetch(req, path, ok_missing=True)
-        urls = ([url] if url else []) + list(state.alias_urls.values())
-        return self._page(req, "FunctionUrlConfigs", urls, lambda u: str(u["FunctionArn"]))
-
-    def _op_CreateFunctionUrlConfig(self, req: Request, state: FunctionState) -> Reply:
-        qualifier = req.qualifier
-        if not qualifier:
-            return self._send(req).relay()
-        # moto ignores Qualifier; AWS allows a URL on $LATEST or an alias, never a version
-        # (API reference, CreateFunctionUrlConfig: Qualifier is an alias name), one per
-        # qualifier (ResourceConflictException).
-        if qualifier.isdigit():
-            raise fail(400, "ValidationException", "Qualifier must not be a version number")
-        path = self._fn_path(req, f"/aliases/{quote(qualifier, safe='')}")
-        if self._fetch(req, path, ok_missing=True) is None:
-            raise not_found(f"Function not found: {self._arn(req, qualifier)}")
-        if qualifier in state.alias_urls:
-            raise conflict("FunctionUrlConfig exists for this Lambda function")
-        url = {
-            "FunctionUrl": f"https://{uuid.uuid4().hex}.lambda-url.{req.region}.on.aws/",
-            "FunctionArn": self._arn(req, qualifier),
-            "AuthType": req.json().get("AuthType", "NONE"),
-            "CreationTime": aws_timestamp(time.time()),
-            "LastModifiedTime": aws_timestamp(time.time()),
-        }
-        state.alias_urls[qualifier] = url
-        return json_reply(201, url)
-
-    def _op_ListEventSourceMappings(self, req: Request, state: FunctionState) -> Reply:
-        # moto matches FunctionName literally; AWS lists the function's mappings of every
-        # qualifier (FunctionArn carries it; API reference, ListEventSourceMappings).
-        up = self._send(req, drop=("FunctionName", "Marker", "MaxItems"))
-        if not up.ok:
-            return up.relay()
-        mappings = [
-            m
-            for m in up.json().get("EventSourceMappings") or []
-            if split_function_ref(str(m.get("FunctionArn", "")))[0] == req.function
-        ]
-        return self._page(req, "EventSourceMappings", mappings, lambda m: str(m["UUID"]))

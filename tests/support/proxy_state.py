@@ -1,9 +1,10 @@
 """The fidelity proxy's per-function bookkeeping and what every emulated operation shares.
 
 EmulationBase holds the state the proxy keeps per function (revision ids, update windows,
-deleted versions, provisioned concurrency, alias URLs), the upstream look-ups the
-operations make for their own checks, and AWS-style paging. The operations themselves are
-in proxy_lambda and proxy_provisioned; FidelityProxy puts them together.
+deleted versions, provisioned concurrency, function URLs, policies) and per event source
+mapping, the upstream look-ups the operations make for their own checks, and AWS-style
+paging. The operations themselves are in proxy_lambda, proxy_provisioned, proxy_mappings
+and proxy_attachments; FidelityProxy puts them together.
 
 This state only knows about changes made *through the proxy*; changes made behind its back
 are noticed by fingerprinting what moto returns.
@@ -49,6 +50,18 @@ class Provisioned:
 
 
 @dataclass
+class MappingNote:
+    """What the proxy knows of an event source mapping made through it: the function and
+    qualifier it was bound to (moto records the version an alias pointed to instead) and
+    a transition (Creating, Updating) in progress until `busy_until`."""
+
+    function: str
+    qualifier: str | None
+    busy_state: str = ""
+    busy_until: float = 0.0
+
+
+@dataclass
 class FunctionState:
     """What the proxy knows of one function; guarded by `lock` while an operation runs."""
 
@@ -64,7 +77,11 @@ class FunctionState:
     tombstones: set[str] = field(default_factory=set)
     busy_until: float = 0.0
     provisioned: dict[str, Provisioned] = field(default_factory=dict)
-    alias_urls: dict[str, dict[str, Any]] = field(default_factory=dict)  # moto has none
+    # Function URL configs by qualifier ("": unqualified) and resource-based policy
+    # statements by qualifier (proxy_attachments): moto keeps neither per qualifier.
+    urls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    policies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    policy_revs: dict[str, str] = field(default_factory=dict)
     swap_code: bytes | None = None  # fault: a zip deployed inside the next publish
 
     def forget(self) -> None:
@@ -114,14 +131,19 @@ class EmulationBase:
         in_progress_seconds: float,
         pc_ready_seconds: float,
         tombstone_deleted_versions: bool,
+        mapping_settle_seconds: float = 0.0,
     ) -> None:
         self._upstream = UpstreamClient(upstream_url)
         self.in_progress_seconds = in_progress_seconds
         self.pc_ready_seconds = pc_ready_seconds
         self.tombstone_deleted_versions = tombstone_deleted_versions
+        self.mapping_settle_seconds = mapping_settle_seconds
         # Guards the function registry here and, in FidelityProxy, the counters and faults.
         self._lock = threading.Lock()
         self._functions: dict[str, FunctionState] = {}
+        # Event source mappings made through the proxy, by UUID (proxy_mappings).
+        self._mappings: dict[str, MappingNote] = {}
+        self._mappings_lock = threading.Lock()
 
     # -- upstream ----------------------------------------------------------------------
 
