@@ -19,7 +19,14 @@ from reconciler.errors import AwsEnvironmentError, AwsError, PlanError, Reconcil
 from reconciler.features.rollout.scope import rollouts_only
 from reconciler.features.rollout.strategy import RolloutPolicy
 from reconciler.manifest.model import FunctionSpec, ManifestSet
-from reconciler.plan import FunctionOutcome, FunctionPlan, FunctionRef, Plan, Problem
+from reconciler.plan import (
+    FunctionOutcome,
+    FunctionPlan,
+    FunctionRef,
+    Plan,
+    Problem,
+    located,
+)
 from reconciler.planning.reader import read_and_plan
 from reconciler.report.progress import Progress
 
@@ -97,7 +104,28 @@ class Engine:
     def _read_and_plan(self, spec: FunctionSpec, fn: FunctionRef) -> FunctionPlan:
         options = self.options
         plan = read_and_plan(self.gateway_for(fn), spec, fn, options.policy, options.now)
-        return rollouts_only(plan) if options.rollouts_only else plan
+        # Problems and notes point at the manifest: attached here, once, for all
+        # of the reader's, planner's and features' findings.
+        return located(rollouts_only(plan) if options.rollouts_only else plan, spec)
+
+    def _plan_one(
+        self, spec: FunctionSpec, ref: FunctionRef, refused: Problem | None
+    ) -> FunctionPlan:
+        try:
+            if refused is not None:
+                return FunctionPlan(fn=ref, problems=(refused,))
+            return self._read_and_plan(spec, ref)
+        except ReconcilerError as err:
+            return FunctionPlan(
+                fn=ref, problems=(Problem("aws_error", str(err).splitlines()[0]),), spec=spec
+            )
+        except Exception as err:  # a bug planning one function fails that function only
+            log.debug("%s: unexpected error while planning", ref.key, exc_info=True)
+            message = (
+                f"internal error while planning {ref.name}: {type(err).__name__}: {err} "
+                "(run with --verbose for the traceback, and please report it)"
+            )
+            return FunctionPlan(fn=ref, problems=(Problem("internal_error", message),))
 
     def make_plan(self, manifests: ManifestSet | Sequence[FunctionSpec]) -> Plan:
         specs = manifests.functions if isinstance(manifests, ManifestSet) else tuple(manifests)
@@ -110,7 +138,9 @@ class Engine:
                     (
                         None,
                         Problem(
-                            "no_region", f"{spec.function}: no region; set `region:` or --region"
+                            "no_region",
+                            f"{spec.function}: no region; set `region:` or --region",
+                            pos=spec.pos,
                         ),
                     )
                 )
@@ -124,20 +154,7 @@ class Engine:
         def plan_one(item: tuple[FunctionSpec, FunctionRef]) -> FunctionPlan:
             spec, ref = item
             try:
-                if ref in refused:
-                    return FunctionPlan(fn=ref, problems=(refused[ref],))
-                return self._read_and_plan(spec, ref)
-            except ReconcilerError as err:
-                return FunctionPlan(
-                    fn=ref, problems=(Problem("aws_error", str(err).splitlines()[0]),), spec=spec
-                )
-            except Exception as err:  # a bug planning one function fails that function only
-                log.debug("%s: unexpected error while planning", ref.key, exc_info=True)
-                message = (
-                    f"internal error while planning {ref.name}: {type(err).__name__}: {err} "
-                    "(run with --verbose for the traceback, and please report it)"
-                )
-                return FunctionPlan(fn=ref, problems=(Problem("internal_error", message),))
+                return located(self._plan_one(spec, ref, refused.get(ref)), spec)
             finally:
                 progress.advance()
 

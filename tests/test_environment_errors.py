@@ -106,6 +106,7 @@ def test_environment_error_is_one_line_and_one_document(case, command, tmp_path,
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     doc = one_document(proc, command)
+    assert doc["kind"] == command  # apply's own document, even when it stopped planning
     assert doc["failure_reason"] == reason
     assert len(doc["errors"]) == 1 and word in doc["errors"][0]["message"]
     lines = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]

@@ -42,7 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from reconciler.aws.gateway import LambdaGateway
 from reconciler.aws.live import ProvisionedConfig
 from reconciler.errors import ReconcilerError
-from reconciler.features.provisioned import Waiter
+from reconciler.features.provisioned import ReadyNotConfirmed, Waiter
 from reconciler.plan import (
     Action,
     ActionResult,
@@ -86,6 +86,8 @@ class _FunctionRun:
         self._cache: dict[str, object] = {}
         self.results: list[ActionResult] = []
         self.replanned = False
+        # Aliases whose provisioned concurrency was set but not seen READY (stopped).
+        self.unconfirmed: list[str] = []
 
     # -- ApplyContext ---------------------------------------------------
     @property
@@ -120,11 +122,17 @@ class _FunctionRun:
         )
 
     def ready(self, fn: FunctionRef, alias: str, first: ProvisionedConfig | None = None) -> str:
-        config, waited = self.waiter.until_ready(
-            lambda: self._gw.get_provisioned_concurrency(fn.function, alias),
-            f"{fn.name}:{alias}",
-            first,
-        )
+        try:
+            config, waited = self.waiter.until_ready(
+                lambda: self._gw.get_provisioned_concurrency(fn.function, alias),
+                f"{fn.name}:{alias}",
+                first,
+                self.stop,
+            )
+        except ReadyNotConfirmed as stopped:
+            # The change is made (applied); only the wait was cut short.
+            self.unconfirmed.append(alias)
+            return str(stopped)
         return f"provisioned concurrency READY after {waited:.1f}s ({config.allocated} allocated)"
 
     # -- the sequence ---------------------------------------------------
@@ -147,7 +155,20 @@ class _FunctionRun:
             except ReconcilerError as err:
                 return self._failed(action, err, pending)
         changed = any(r.status == "applied" for r in self.results)
-        return FunctionOutcome(fn, "changed" if changed else "unchanged", tuple(self.results))
+        status = "changed" if changed else "unchanged"
+        return FunctionOutcome(fn, status, tuple(self.results), *self._unconfirmed())
+
+    def _unconfirmed(self) -> tuple[str | None, str | None]:
+        """(reason, next step) when provisioned concurrency was not seen READY."""
+        if not self.unconfirmed:
+            return None, None
+        aliases = ", ".join(self.unconfirmed)
+        return (
+            f"provisioned concurrency set on {aliases}, READY not confirmed: the run was "
+            "interrupted while AWS was provisioning",
+            f"check `reconciler status` until {aliases} shows READY; if it shows FAILED, "
+            "fix the cause and run apply again",
+        )
 
     def _stopping(self, pending: Sequence[Action]) -> bool:
         """Stop before ``pending[0]`` only where that leaves nothing half done:
@@ -160,11 +181,20 @@ class _FunctionRun:
     def _interrupted(self, rest: Sequence[Action]) -> FunctionOutcome:
         self.results.extend(ActionResult(a, "not_attempted", "interrupted") for a in rest)
         if any(r.status == "applied" for r in self.results):
+            unconfirmed, next_step = self._unconfirmed()
+            reason = "interrupted before its clean-up (deletes); run apply again to finish it"
             return FunctionOutcome(
-                self.plan.fn, "changed", tuple(self.results), reason="interrupted"
+                self.plan.fn,
+                "changed",
+                tuple(self.results),
+                reason=f"{unconfirmed}; {reason}" if unconfirmed else reason,
+                next_step=next_step,
             )
         return FunctionOutcome(
-            self.plan.fn, "not_attempted", tuple(self.results), reason="interrupted"
+            self.plan.fn,
+            "not_attempted",
+            tuple(self.results),
+            reason="the run was interrupted (SIGINT/SIGTERM) before this function was started",
         )
 
     def _failed(

@@ -14,7 +14,7 @@ from reconciler.engine import Engine, RunOptions
 from reconciler.errors import ManifestError, UsageError
 from reconciler.manifest import load_manifests
 from reconciler.manifest.model import FunctionSpec, ManifestSet
-from reconciler.report.documents import Doc, failure_doc
+from reconciler.report.documents import Doc, error_entry, failure_doc
 
 # The wall clock rollouts use; tests replace it to move time without sleeping.
 clock: Callable[[], float] = time.time
@@ -26,7 +26,9 @@ emitted = False
 
 
 def add_run_arguments(
-    parser: argparse.ArgumentParser, *, formats: Sequence[str] = ("text", "json", "markdown")
+    parser: argparse.ArgumentParser,
+    *,
+    formats: Sequence[str] = ("text", "json", "markdown", "github"),
 ) -> None:
     parser.add_argument(
         "paths",
@@ -35,7 +37,18 @@ def add_run_arguments(
         metavar="PATH",
         help="manifest files or folders (default: manifests/)",
     )
-    parser.add_argument("--format", choices=formats, default="text", help="output format on stdout")
+    parser.add_argument(
+        "--format",
+        choices=formats,
+        default="text",
+        help="output format on stdout"
+        + (
+            "; github: text, then ::error/::warning annotations on the manifest lines "
+            "(text does that too when GITHUB_ACTIONS=true)"
+            if "github" in formats
+            else ""
+        ),
+    )
     parser.add_argument(
         "--target",
         metavar="ACCOUNT/REGION",
@@ -168,9 +181,10 @@ def render(doc: Doc, fmt: str) -> str:
 
         text = render_markdown(doc)
         return text if text.endswith("\n") else text + "\n"
+    from reconciler.report.github import annotating, render_github
     from reconciler.report.text import render_text
 
-    return render_text(doc)
+    return render_github(doc) if annotating(fmt) else render_text(doc)
 
 
 def emit(doc: Doc, fmt: str) -> None:
@@ -181,8 +195,9 @@ def emit(doc: Doc, fmt: str) -> None:
     emitted = True
 
 
-# Function statuses that mean "this function did not get its answer".
-_UNANSWERED = {"error", "failed"}
+# Function statuses that mean "this function did not get its answer" (a
+# not-attempted one without a reason: the breaker's cause is its reason).
+_UNANSWERED = {"error", "failed", "not_attempted"}
 
 
 def stop_if_unreachable(engine: Engine, doc: Doc, fmt: str) -> None:
@@ -196,9 +211,7 @@ def stop_if_unreachable(engine: Engine, doc: Doc, fmt: str) -> None:
     for fn in doc.get("functions", []):
         if fn.get("status") in _UNANSWERED and fn.get("reason") in (None, message):
             fn["status"], fn["reason"] = "not_attempted", message
-    doc["errors"] = [
-        {"function": None, "region": None, "alias": None, "kind": error.reason, "message": message}
-    ]
+    doc["errors"] = [error_entry(None, error.reason, message)]
     doc["failure_reason"] = error.reason
     if "success" in doc:
         doc["success"] = False

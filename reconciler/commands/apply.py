@@ -21,6 +21,7 @@ from reconciler.report.text import render_text
 NAME = "apply"
 AWS_OPTIONS = ("region", "endpoint_url")
 HELP = "change live aliases to match the manifests (or a saved plan)"
+_STALE = "the saved plan no longer matches (see the errors); nothing was applied"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     engine = _common.engine(args)
     plan = engine.make_plan(specs)
     doc = plan_doc(plan, manifests, args.paths, _common.target_doc(args.target))
-    _common.stop_if_unreachable(engine, doc, args.format)
+    _stop_if_unreachable(engine, doc, args.format)
     # --rollouts-only: a rollback must never wait for an unrelated fix; the
     # errors are still reported and the run still exits 1.
     if plan.has_errors and not args.rollouts_only:
@@ -73,8 +74,33 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if plan.actions and not args.auto_approve and not _confirm(doc):
         print("Apply cancelled; nothing was changed.", file=sys.stderr)
+        if args.format == "json":
+            _common.emit(_nothing_applied(doc, "cancelled", "apply was not confirmed"), "json")
         return 1
     return _execute(engine, plan, doc, args.format)
+
+
+def _nothing_applied(doc: Doc, reason: str, why: str | None) -> Doc:
+    """The apply document of a run that changed nothing: each function is in
+    sync, failed planning, or was not attempted (``why``)."""
+    result = apply_doc(doc, [])
+    for fn in result["functions"]:
+        if fn["status"] == "not_attempted":
+            fn["reason"] = why
+    result["success"] = False
+    result["failure_reason"] = reason
+    return result
+
+
+def _stop_if_unreachable(engine: Engine, doc: Doc, fmt: str) -> None:
+    """AWS unreachable while planning: apply's own document, nothing applied
+    (the breaker's one cause becomes each unplanned function's reason)."""
+    if engine.session.breaker.error is not None:
+        result = _nothing_applied(doc, "error", None)
+        for fn in result["functions"]:
+            if fn["status"] == "failed":
+                fn["reason"] = None  # like any function not planned, as in plan's document
+        _common.stop_if_unreachable(engine, result, fmt)
 
 
 def _execute(engine: Engine, plan: Plan, doc: Doc, fmt: str) -> int:
@@ -135,6 +161,7 @@ def _apply_saved(args: argparse.Namespace) -> int:
     engine = _common.engine(args)
     plan = engine.make_plan(specs)
     doc = plan_doc(plan, manifests, args.paths, _common.target_doc(args.target))
+    _stop_if_unreachable(engine, doc, args.format)
     if plan.has_errors:
         doc = apply_doc(doc, [])
         doc["failure_reason"] = "plan-error"
@@ -143,6 +170,9 @@ def _apply_saved(args: argparse.Namespace) -> int:
     found = differences(saved, doc, doc["retained"])
     if found:
         if args.format == "json":
-            _common.emit(failure_doc("apply", "plan-stale", found, args.paths), "json")
+            stale = failure_doc("apply", "plan-stale", found, args.paths, doc["target"])
+            # Every function is reported: in sync now, or not attempted (stale).
+            stale["functions"] = _nothing_applied(doc, "plan-stale", _STALE)["functions"]
+            _common.emit(stale, "json")
         raise StalePlanError(found)
     return _execute(engine, plan, doc, args.format)

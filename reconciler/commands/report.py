@@ -32,8 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="JSON report documents")
     parser.add_argument(
         "--format",
-        choices=("json", "markdown", "text"),
-        help="output format (default: json for merge, markdown for render)",
+        choices=("json", "markdown", "text", "github"),
+        help="output format (default: json for merge, markdown for render); github: text, "
+        "then annotations (text does that too when GITHUB_ACTIONS=true)",
     )
     parser.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     parser.add_argument(
@@ -170,10 +171,11 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or ("json" if args.action == "merge" else "markdown")
     if fmt == "markdown":
         output = markdown.render(doc, max_chars=args.max_chars, artifact_hint=args.artifact_hint)
-    elif fmt == "text":
+    elif fmt in ("text", "github"):
+        from reconciler.report.github import annotating, render_github
         from reconciler.report.text import render_text
 
-        output = render_text(doc)
+        output = render_github(doc) if annotating(fmt) else render_text(doc)
     else:
         output = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if not output.endswith("\n"):

@@ -22,6 +22,7 @@ changes, so apply waits for READY right after that UpdateAlias.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -144,9 +145,36 @@ class ProvisioningError(ReconcilerError):
     )
 
 
+class ReadyNotConfirmed(Exception):
+    """The run was told to stop (SIGINT/SIGTERM) while waiting for READY: the
+    setting was made, whether AWS finishes provisioning was not seen."""
+
+    def __init__(self, what: str, config: ProvisionedConfig | None, waited: float) -> None:
+        state = (
+            f"still {config.status}, {config.allocated} of {config.requested} allocated"
+            if config is not None
+            else "its status not read"
+        )
+        super().__init__(
+            f"{what}: provisioned concurrency READY not confirmed: the run was interrupted "
+            f"after {waited:.0f}s ({state})"
+        )
+        self.config = config
+        self.waited = waited
+
+
+# Once the run is stopping, a wait notices it within this many seconds.
+STOP_CHECK = 0.25
+
+
 @dataclass(frozen=True)
 class Waiter:
-    """Polls until READY: bounded in time, the interval growing from 0.25 s to 5 s."""
+    """Polls until READY: bounded in time, the interval growing from 0.25 s to 5 s.
+
+    With ``stop`` (the run's stop event, set on SIGINT/SIGTERM) the wait ends as
+    soon as it is set (within :data:`STOP_CHECK` seconds, and without another
+    call), raising :class:`ReadyNotConfirmed`: a signal must not leave the run
+    waiting for up to ``timeout``."""
 
     timeout: float = 900.0
     first_poll: float = 0.25
@@ -159,10 +187,13 @@ class Waiter:
         read: Callable[[], ProvisionedConfig | None],
         what: str,
         first: ProvisionedConfig | None = None,
+        stop: threading.Event | None = None,
     ) -> tuple[ProvisionedConfig, float]:
         """(the READY configuration, seconds waited); ``first``: a status already known."""
         started = self.clock()
         delay = self.first_poll
+        if first is None and stop is not None and stop.is_set():
+            raise ReadyNotConfirmed(what, None, 0.0)
         config = first if first is not None else read()
         while True:
             if config is None:
@@ -184,6 +215,20 @@ class Waiter:
                     f"({config.allocated} of {config.requested} allocated); AWS may still "
                     "finish: see `reconciler status`"
                 )
-            self.sleep(delay)
+            if not self._pause(delay, stop):
+                raise ReadyNotConfirmed(what, config, self.clock() - started)
             delay = min(delay * 1.5, self.max_poll)
             config = read()
+
+    def _pause(self, delay: float, stop: threading.Event | None) -> bool:
+        """Sleep ``delay`` seconds; False as soon as ``stop`` is seen set."""
+        if stop is None:
+            self.sleep(delay)
+            return True
+        end = self.clock() + delay
+        while not stop.is_set():
+            left = end - self.clock()
+            if left <= 0:
+                return True
+            self.sleep(min(left, STOP_CHECK))
+        return False

@@ -29,6 +29,8 @@ from reconciler.plan.model import (
     Problem,
     Retained,
     RolloutView,
+    located,
+    position,
 )
 from reconciler.plan.pending import PendingVersion, Version, is_pending
 from reconciler.plan.registry import ACTION_ORDER, Action, change_doc, kind_of
@@ -82,5 +84,7 @@ __all__ = [
     "is_pending",
     "kind_of",
     "live_state",
+    "located",
+    "position",
     "state_doc",
 ]

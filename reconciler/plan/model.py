@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from reconciler.aws.live import ProvisionedConfig
-from reconciler.manifest.model import FunctionSpec
+from reconciler.manifest.model import FunctionSpec, SourcePos
 from reconciler.plan.pending import Version
 from reconciler.plan.requests import ReadRequest
 from reconciler.plan.state import AliasState, FunctionRef
@@ -30,6 +30,8 @@ class Problem:
     kind: str
     message: str
     alias: str | None = None
+    # Where the manifest declares what it is about (see :func:`located`).
+    pos: SourcePos | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Note:
     message: str
     alias: str | None = None
     kind: str = "info"
+    pos: SourcePos | None = field(default=None, compare=False)
 
 
 # Notes that mean "this alias is held": apply exits 1 (the others proceed).
@@ -109,6 +112,27 @@ class FunctionPlan:
         return "changes" if self.actions else "unchanged"
 
 
+def position(spec: FunctionSpec | None, alias: str | None = None) -> SourcePos | None:
+    """Where the manifest declares ``alias`` of ``spec`` (the function itself when
+    the alias is not given, or is one the manifest does not list)."""
+    if spec is None:
+        return None
+    declared = spec.alias(alias) if alias else None
+    return (declared.pos if declared is not None else None) or spec.pos
+
+
+def located(plan: FunctionPlan, spec: FunctionSpec | None) -> FunctionPlan:
+    """``plan`` with each problem and note pointing at the manifest (positions
+    already set are kept), and carrying its spec. Done once, by the engine, for
+    whatever produced them (reader, planner, features, the engine itself)."""
+    spec = plan.spec or spec
+    if spec is None:
+        return plan
+    problems = tuple(p if p.pos else replace(p, pos=position(spec, p.alias)) for p in plan.problems)
+    notes = tuple(n if n.pos else replace(n, pos=position(spec, n.alias)) for n in plan.notes)
+    return replace(plan, problems=problems, notes=notes, spec=spec)
+
+
 # The plan document's `summary` keys: alias/publish counts, versions to delete,
 # provisioned-concurrency settings to put or delete, changes to what is bound to aliases.
 SUMMARY_KEYS = (
@@ -177,3 +201,6 @@ class FunctionOutcome:
     status: str  # unchanged | changed | failed | not_attempted
     results: tuple[ActionResult, ...] = ()
     reason: str | None = None
+    # What the user should do or check now, when the run could not finish the
+    # job itself (e.g. provisioned concurrency not confirmed READY).
+    next_step: str | None = None

@@ -13,8 +13,11 @@ The JSON report documents are the contract every renderer works from:
       target: null | {"account": "123456789012" | null, "region": "eu-west-1" | null}   (set with --target)
       manifests: {"paths": [...], "files": [...], "digest": "sha256:<hex>"}
       failure_reason: null | "invalid-manifest" | "plan-error" | "plan-stale" | "apply-failed" | "rollout-held"
-      errors: [{"function": str|null, "region": str|null, "alias": str|null, "message": str}]
-      functions: [{"function": str, "region": str|null, "account": str|null, "status": str, "reason": str|null}]
+      errors: [{"function": str|null, "region": str|null, "alias": str|null, "kind": str, "message": str,
+                "file": str|null, "line": int|null}]   # file/line: where the manifest declares the
+                # function (or the alias the error names); null for a run-wide error
+      functions: [{"function": str, "region": str|null, "account": str|null, "status": str, "reason": str|null,
+                   "file": str|null, "line": int|null}]
 
     ## kind = "plan"
       has_changes: bool
@@ -39,7 +42,9 @@ The JSON report documents are the contract every renderer works from:
       same keys as plan (changes = what was planned), plus
       success: bool
       each change has "status": "applied" | "skipped" | "failed" | "not_attempted", "message": str|null
-      function status values: "unchanged" | "changed" | "failed" (reason says why)
+      function status values: "unchanged" | "changed" | "failed" | "not_attempted" (reason says why);
+      each function has "next_step": str|null, what to check when the run could not finish the job
+      (e.g. provisioned concurrency not confirmed READY because the run was interrupted)
 
     ## kind = "drift"
       in_sync: bool

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler import __version__
-from reconciler.manifest.model import ManifestSet
+from reconciler.manifest.model import ManifestSet, SourcePos
 from reconciler.plan import (
     HOLD_KINDS,
     SUMMARY_KEYS,
@@ -32,6 +32,7 @@ __all__ = [
     "Doc",
     "apply_doc",
     "change_doc",
+    "error_entry",
     "failure_doc",
     "plan_doc",
     "state_doc",
@@ -49,6 +50,11 @@ def _fn_fields(fn: FunctionRef) -> dict[str, Any]:
     return fn.fields()
 
 
+def position_fields(pos: SourcePos | None) -> Doc:
+    """Where the manifest declares it (``file``, ``line``); nulls for a run-wide item."""
+    return {"file": pos.file if pos else None, "line": pos.line if pos else None}
+
+
 def error_doc(fn: FunctionRef | None, problem: Problem) -> Doc:
     return {
         "function": fn.name if fn else None,
@@ -56,6 +62,23 @@ def error_doc(fn: FunctionRef | None, problem: Problem) -> Doc:
         "alias": problem.alias,
         "kind": problem.kind,
         "message": problem.message,
+        **position_fields(problem.pos),
+    }
+
+
+def error_entry(
+    fn_doc: Doc | None, kind: str, message: str, alias: str | None = None, at: Doc | None = None
+) -> Doc:
+    """An error entry built from documents (``at``: where its file/line come from)."""
+    at = at if at is not None else fn_doc or {}
+    return {
+        "function": fn_doc["function"] if fn_doc else None,
+        "region": fn_doc["region"] if fn_doc else None,
+        "alias": alias,
+        "kind": kind,
+        "message": message,
+        "file": at.get("file"),
+        "line": at.get("line"),
     }
 
 
@@ -114,6 +137,7 @@ def plan_doc(
             "alias": n.alias,
             "kind": n.kind,
             "message": n.message,
+            **position_fields(n.pos),
         }
         for f in plan.functions
         for n in f.notes
@@ -125,6 +149,7 @@ def plan_doc(
             "status": f.status,
             "changes": len(f.actions),
             "reason": None,
+            **position_fields(f.spec.pos if f.spec else None),
             "recorded": _recorded(f),
         }
         for f in plan.functions
@@ -166,19 +191,32 @@ def apply_doc(plan_document: Doc, outcomes: Sequence[FunctionOutcome]) -> Doc:
     problems = {
         (e.get("region"), e.get("function")): e["message"] for e in plan_document.get("errors", [])
     }
+    # --rollouts-only leaves other changes for a full apply: not attempted, on purpose.
+    deferred = {
+        (n.get("region"), n.get("function")): n["message"]
+        for n in plan_document.get("notes", [])
+        if n.get("kind") == "deferred"
+    }
     for fn_doc in plan_document["functions"]:
         outcome = by_key.get(f"{fn_doc['region']}/{fn_doc['function']}")
-        if outcome is not None:
-            status, reason = outcome.status, outcome.reason
-        elif fn_doc["status"] == "error":
+        next_step = outcome.next_step if outcome is not None else None
+        if fn_doc["status"] == "error":
+            # Whatever ran besides (--rollouts-only), the function is not where
+            # the manifest wants it: it failed, with its planning error.
             status = "failed"
             reason = problems.get((fn_doc["region"], fn_doc["function"]), "planning failed")
+        elif outcome is not None:
+            status, reason = outcome.status, outcome.reason
         elif fn_doc["status"] == "changes":
             # Nothing was applied anywhere: planning failed for another function.
-            status, reason = "not_attempted", "not applied: planning failed for another function"
+            status, reason = "not_attempted", "planning failed for another function (see its error)"
         else:
             status, reason = "unchanged", fn_doc["reason"]
-        functions.append({**fn_doc, "status": status, "reason": reason})
+        left = deferred.get((fn_doc["region"], fn_doc["function"]))
+        if left and status in ("unchanged", "changed") and not reason:
+            status = "not_attempted" if status == "unchanged" else status
+            reason = left
+        functions.append({**fn_doc, "status": status, "reason": reason, "next_step": next_step})
     held = _holds(plan_document, functions)
     doc["functions"] = functions
     failed = [f for f in functions if f["status"] == "failed"]
@@ -190,15 +228,7 @@ def apply_doc(plan_document: Doc, outcomes: Sequence[FunctionOutcome]) -> Doc:
         where = (f["region"], f["function"])
         if not f["reason"] or where in held_keys or where in problems:
             continue  # a planning error (already in doc["errors"]) or a rollout hold
-        doc["errors"].append(
-            {
-                "function": f["function"],
-                "region": f["region"],
-                "alias": None,
-                "kind": "apply_failed",
-                "message": f["reason"],
-            }
-        )
+        doc["errors"].append(error_entry(f, "apply_failed", f["reason"]))
     if failed and not doc["failure_reason"]:
         failures = {(f["region"], f["function"]) for f in failed}
         doc["failure_reason"] = "rollout-held" if failures <= held_keys else "apply-failed"
@@ -215,16 +245,7 @@ def _holds(plan_document: Doc, functions: list[Doc]) -> list[Doc]:
         fn = by_key.get((note["region"], note["function"]))
         if fn is not None and fn["status"] != "failed":
             fn["status"], fn["reason"] = "failed", note["message"]
-    return [
-        {
-            "function": n["function"],
-            "region": n["region"],
-            "alias": n["alias"],
-            "kind": n["kind"],
-            "message": n["message"],
-        }
-        for n in held
-    ]
+    return [error_entry(n, n["kind"], n["message"], n["alias"], at=n) for n in held]
 
 
 def _ident(action: Action) -> str:
@@ -238,10 +259,7 @@ def failure_doc(
     """A document for a run that stopped before it had a plan."""
     doc = base_doc(kind, None, paths, target)
     doc["failure_reason"] = reason
-    doc["errors"] = [
-        {"function": None, "region": None, "alias": None, "kind": reason, "message": m}
-        for m in messages
-    ]
+    doc["errors"] = [error_entry(None, reason, m) for m in messages]
     if kind == "drift":
         doc.update(in_sync=False, drift=[], info=[])
     elif kind != "status":

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.manifest.model import ManifestSet
-from reconciler.plan import Action, FunctionPlan, Note, Plan, kind_of
-from reconciler.report.documents import Doc, base_doc, error_doc
+from reconciler.plan import Action, FunctionPlan, Note, Plan, kind_of, position
+from reconciler.report.documents import Doc, base_doc, error_doc, position_fields
 
 # Problems that are a difference from git, not a failure to look.
 DRIFT_PROBLEMS = {"pinned_version_missing"}
@@ -112,6 +112,11 @@ def drift_doc(
                 info.append(_note_item(f, n, n.kind))
         info.extend(_converging(f))
         info.extend(_pending_deletion(f))
+    # Each finding points at where the manifest declares its alias (or function).
+    specs = {(f.fn.region, f.fn.name): f.spec for f in plan.functions}
+    for item in (*drift, *info):
+        spec = specs.get((item["region"], item["function"]))
+        item.update(position_fields(position(spec, item.get("alias"))))
     drifted = {(d["region"], d["function"]) for d in drift}
     failed = {(e["region"], e["function"]) for e in errors}
     converging = {(i["region"], i["function"]) for i in info if i["kind"] == "converging"}
@@ -129,6 +134,7 @@ def drift_doc(
             if (f.fn.region, f.fn.name) in converging
             else "in_sync",
             "reason": None,
+            **position_fields(f.spec.pos if f.spec else None),
         }
         for f in plan.functions
     ]

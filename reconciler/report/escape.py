@@ -93,6 +93,15 @@ def html(value: Any) -> str:
     )
 
 
+def position(item: Any) -> str | None:
+    """``FILE:LINE`` of a report item (where the manifest declares it), or None.
+    Documents may be read back from files: anything not a name and a line is none."""
+    file, line = item.get("file"), item.get("line")
+    if not isinstance(file, str) or not file:
+        return None
+    return f"{file}:{line}" if isinstance(line, int) and not isinstance(line, bool) else file
+
+
 def html_code(value: Any) -> str:
     """The value in an HTML <code> element: entity-escaped, nothing links."""
     return f"<code>{html_text(value)}</code>"

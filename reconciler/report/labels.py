@@ -49,4 +49,5 @@ REASONS = {
     "plan-stale": "the saved plan is stale",
     "apply-failed": "some changes failed",
     "rollout-held": "a rollout is held (rolled back, blocked by an alarm, or edited by hand)",
+    "interrupted": "interrupted by SIGINT/SIGTERM (see what was applied below)",
 }

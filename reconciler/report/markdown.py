@@ -189,7 +189,8 @@ def _errors(doc: Doc) -> list[str]:
     lines = [f"#### ❌ {_count(len(errors), 'error')}", ""]
     for err in errors:
         where = f"{_where(err)} {_alias(err)}".strip() if err.get("function") else "general"
-        lines += _item(where, _message(err))
+        at = escape.position(err)  # a code span: a file name may hold anything
+        lines += _item(f"{where} at {_code(at)}" if at else where, _message(err))
     return [*lines, ""]
 
 
@@ -246,6 +247,8 @@ def _function_details(doc: Doc, body_of: Callable[[list[Doc]], list[str]]) -> li
         if status not in (None, *QUIET) and (info.get("reason") or not body):
             reason = f": {_text(info['reason'])}" if info.get("reason") else " (see the errors)"
             body = [f"_{_text(status)}{reason}_", "", *body]
+        if info.get("next_step"):
+            body = [f"**Next:** {_text(info['next_step'])}", "", *body]
         if not body:
             quiet.append(_where(info or {"function": key[0], "region": key[1]}))
             continue
