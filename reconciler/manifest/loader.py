@@ -176,8 +176,7 @@ class _Composer:
         return self.doc
 
     def _skip(self, event: Any = None) -> None:
-        """Consume the events of one node (starting with ``event`` when it is
-        already taken) without looking at them."""
+        """Consume one node's events (from ``event`` if already taken), unread."""
         open_collections = 0
         while True:
             if event is None:
@@ -227,14 +226,12 @@ class _Composer:
     def _scalar_tag(self, event: Any) -> str:
         tag = event.tag
         if tag is None or tag == "!":
-            # Keys and most values repeat from document to document: resolving
-            # one (a walk over the implicit resolvers' patterns) is done once.
+            # Keys and most values repeat across documents: each resolved once.
             key = (event.value, event.implicit)
             tag = self._resolved.get(key)
             if tag is None:
-                tag = self._resolved[key] = str(
-                    self.events.resolve(ScalarNode, event.value, event.implicit)
-                )
+                tag = self.events.resolve(ScalarNode, event.value, event.implicit)
+                self._resolved[key] = tag
         return str(tag)
 
     def _scalar(self, event: Any) -> Any:
@@ -261,8 +258,7 @@ class _Composer:
         return value
 
     def _mapping(self, path: JsonPath, depth: int) -> dict[str, Any]:
-        events = self.events
-        key_pos = self.doc.key_pos
+        events, key_pos = self.events, self.doc.key_pos
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         while True:
@@ -283,8 +279,7 @@ class _Composer:
                 continue
             # Keys are kept as written: `8:` and `"8":` are the same key, and
             # `on:` stays the text 'on' instead of becoming a boolean.
-            key = str(event.value)
-            mark = event.start_mark
+            key, mark = str(event.value), event.start_mark
             line = mark.line + 1
             if key in first_line:
                 self.fail(
@@ -295,8 +290,7 @@ class _Composer:
                 )
                 self._skip()
                 continue
-            first_line[key] = line
-            key_path = (*path, key)
+            first_line[key], key_path = line, (*path, key)
             key_pos[key_path] = (line, mark.column + 1)
             result[key] = self._node(key_path, depth + 1, events.get_event())
 
