@@ -31,6 +31,7 @@ def markdown(s: dict[str, Any]) -> str:
             f"| {r['scenario']} | {r['wall_s']} | {r['floor_s']} | {ratio} | {calls} "
             f"| {r['peak_rss_mb']} ({r['floor_rss_mb']}) | {r['floor']} |"
         )
+    lines += _against_baseline(s)
     lines += [
         "",
         "| other rows | functions | wall (s) | calls/function | peak RSS (MB) | notes |",
@@ -58,3 +59,26 @@ def markdown(s: dict[str, Any]) -> str:
             f"| {r['scenario']} | {r['wall_s']} | {r['floor']} | {r['floor_s']} | {r['ratio']}x |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _against_baseline(s: dict[str, Any]) -> list[str]:
+    """With --baseline: each style's drift from that checkout, run interleaved with
+    this tree's and the floor (CPU: user + system of the child, best run)."""
+    rows = [r for r in s["matrix"] if "baseline_s" in r]
+    if not rows:
+        return []
+    lines = [
+        "",
+        f"Against the baseline `{s.get('baseline')}` (same runs, interleaved):",
+        "",
+        "| style | floor (s) | baseline (s) | ratio | this tree (s) | ratio "
+        "| CPU s: floor / baseline / this tree |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['scenario']} | {r['floor_s']} | {r['baseline_s']} | {r['baseline_ratio']}x "
+            f"| {r['wall_s']} | {r['ratio']}x "
+            f"| {r['floor_cpu_s']} / {r['baseline_cpu_s']} / {r['cpu_s']} |"
+        )
+    return lines

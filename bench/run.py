@@ -117,31 +117,44 @@ _MEASURE = (
     "p = subprocess.Popen(sys.argv[1:])\n"
     "_, status, usage = os.wait4(p.pid, 0)\n"
     "t = time.perf_counter() - t\n"
-    "sys.stderr.write(f'\\n@measured {t} {usage.ru_maxrss}\\n')\n"
+    "cpu = usage.ru_utime + usage.ru_stime\n"
+    "sys.stderr.write(f'\\n@measured {t} {usage.ru_maxrss} {cpu}\\n')\n"
     "sys.exit(os.waitstatus_to_exitcode(status))\n"
 )
 
 
-def _child(argv: list[str], env: dict[str, str]) -> tuple[float, int, float, str, str]:
-    """Run a child; its wall time, exit code, own peak RSS (MB), stdout and stderr."""
+def _child(
+    argv: list[str], env: dict[str, str], cwd: str | None = None
+) -> tuple[float, int, float, float, str, str]:
+    """Run a child; its wall time, exit code, own peak RSS (MB), CPU time (user +
+    system: steadier than wall time on a shared machine), stdout and stderr."""
     proc = subprocess.run(
-        [sys.executable, "-c", _MEASURE, *argv], env=env, capture_output=True, text=True
+        [sys.executable, "-c", _MEASURE, *argv], env=env, capture_output=True, text=True, cwd=cwd
     )
     errors, _, last = proc.stderr.rpartition("\n@measured ")
-    wall, rss_kb = last.split()  # ru_maxrss: kilobytes on Linux
-    return float(wall), proc.returncode, int(rss_kb) / 1024, proc.stdout, errors
+    wall, rss_kb, cpu = last.split()  # ru_maxrss: kilobytes on Linux
+    return float(wall), proc.returncode, int(rss_kb) / 1024, float(cpu), proc.stdout, errors
 
 
 def _env(url: str) -> dict[str, str]:
     return {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": url, "AWS_REGION": REGION}
 
 
-def run_cli(url: str, argv: list[str]) -> dict[str, Any]:
+def run_cli(url: str, argv: list[str], checkout: str | None = None) -> dict[str, Any]:
+    """The CLI as a child; ``checkout``: another source tree to run it from (`python -m`
+    imports the package from the working directory first)."""
     cmd = [sys.executable, "-m", "reconciler", *argv, "--format", "json", "--quiet"]
-    wall, code, rss, text, errors = _child(cmd, _env(url))
+    wall, code, rss, cpu, text, errors = _child(cmd, _env(url), checkout)
     doc = json.loads(text) if text.strip().startswith("{") else {}
     calls = doc.get("stats", {}).get("api_calls_total", 0)
-    return {"wall_s": wall, "exit": code, "calls": calls, "rss_mb": rss, "stderr": errors[-500:]}
+    return {
+        "wall_s": wall,
+        "exit": code,
+        "calls": calls,
+        "rss_mb": rss,
+        "cpu_s": cpu,
+        "stderr": errors[-500:],
+    }
 
 
 def run_floor(url: str, count: int, reads: str, workers: int) -> dict[str, Any]:
@@ -154,10 +167,10 @@ def run_floor(url: str, count: int, reads: str, workers: int) -> dict[str, Any]:
         str(workers),
         reads,
     ]
-    wall, code, rss, text, errors = _child(cmd, _env(url))
+    wall, code, rss, cpu, text, errors = _child(cmd, _env(url))
     if code != 0:
         raise RuntimeError(f"floor {reads} failed: {errors[-500:]}")
-    return {"wall_s": wall, "calls": json.loads(text)["calls"], "rss_mb": rss}
+    return {"wall_s": wall, "calls": json.loads(text)["calls"], "rss_mb": rss, "cpu_s": cpu}
 
 
 def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -167,12 +180,25 @@ def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def compare(
     title: str, url: str, argv: list[str], count: int, floor: str, floor_title: str, args: Any
 ) -> dict[str, Any]:
-    """The CLI and its floor, interleaved --repeat times; the best of each."""
-    cli_runs, floor_runs = [], []
+    """The CLI and its floor (and the baseline checkout's CLI, if given), interleaved
+    --repeat times; the best of each."""
+    cli_runs, floor_runs, base_runs = [], [], []
+    baseline = getattr(args, "baseline", None)
     for _ in range(args.repeat):
         floor_runs.append(run_floor(url, count, floor, args.concurrency))
         cli_runs.append(run_cli(url, argv))
+        if baseline:
+            base_runs.append(run_cli(url, argv, baseline))
     cli, low = best(cli_runs), best(floor_runs)
+    extra: dict[str, Any] = {}
+    if base_runs:
+        base = best(base_runs)
+        extra = {
+            "baseline_s": round(base["wall_s"], 2),
+            "baseline_ratio": round(base["wall_s"] / low["wall_s"], 2),
+            "baseline_cpu_s": round(min(r["cpu_s"] for r in base_runs), 2),
+            "all_baseline_s": [round(r["wall_s"], 2) for r in base_runs],
+        }
     return {
         "scenario": title,
         "functions": count,
@@ -185,8 +211,11 @@ def compare(
         "floor_calls_per_function": round(low["calls"] / count, 2),
         "floor_rss_mb": round(low["rss_mb"], 1),
         "ratio": round(cli["wall_s"] / low["wall_s"], 2),
+        "cpu_s": round(min(r["cpu_s"] for r in cli_runs), 2),
+        "floor_cpu_s": round(min(r["cpu_s"] for r in floor_runs), 2),
         "all_wall_s": [round(r["wall_s"], 2) for r in cli_runs],
         "all_floor_s": [round(r["wall_s"], 2) for r in floor_runs],
+        **extra,
         "stderr": cli["stderr"] if cli["exit"] not in (0, 2) else "",
     }
 
@@ -268,6 +297,12 @@ def main() -> int:
     parser.add_argument("--scale", default="5000,10000", help="fleet sizes for scale rows; 0: none")
     parser.add_argument("--throttled-functions", type=int, default=300)
     parser.add_argument("--skip-throttled", action="store_true")
+    parser.add_argument(
+        "--baseline",
+        metavar="CHECKOUT",
+        help="also run each style's drift from this source tree (e.g. a `git worktree` of "
+        "main), interleaved with the others: before/after in the same run",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest"))
     args = parser.parse_args()
     n = args.functions
@@ -344,6 +379,7 @@ def main() -> int:
         "functions": n,
         "concurrency": args.concurrency,
         "repeat": args.repeat,
+        "baseline": args.baseline,
         "seed_s": round(seed_s, 1),
         "matrix": matrix,
         "other": other,

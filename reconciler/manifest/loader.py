@@ -44,6 +44,7 @@ Pos = tuple[int, int]
 
 _STD = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(_STD + name for name in ("str", "int", "float", "bool", "null"))
+_STR = _STD + "str"
 # YAML 1.1 would turn `description: 2024-05-01` into a date and `=` into a
 # "value" object; JSON data has neither, so both stay plain strings.
 _DROPPED_RESOLVERS = frozenset({_STD + "timestamp", _STD + "value"})
@@ -131,6 +132,7 @@ class _Composer:
         self.doc = Document(file, None, (1, 1))
         self.diagnostics: list[Diagnostic] = []
         self.aliases: list[Any] = []
+        self._resolved: dict[tuple[Any, Any], str] = {}
 
     def fail(self, mark: Any, message: str, *, breaks_data: bool = True) -> None:
         line, col = _pos(mark)
@@ -160,7 +162,7 @@ class _Composer:
             )
             self._skip()
         else:
-            self.doc.data = self._node((), 1)
+            self.doc.data = self._node((), 1, self.events.get_event())
         self.events.get_event()  # DocumentEndEvent
         if self.aliases:
             # The first alias only: an expansion bomb holds thousands.
@@ -173,29 +175,29 @@ class _Composer:
             )
         return self.doc
 
-    def _skip(self) -> None:
-        """Consume the events of one node without looking at them."""
+    def _skip(self, event: Any = None) -> None:
+        """Consume one node's events (from ``event`` if already taken), unread."""
         open_collections = 0
         while True:
-            event = self.events.get_event()
+            if event is None:
+                event = self.events.get_event()
             if isinstance(event, SequenceStartEvent | MappingStartEvent):
                 open_collections += 1
             elif isinstance(event, SequenceEndEvent | MappingEndEvent):
                 open_collections -= 1
             if open_collections == 0:
                 return
+            event = None
 
-    def _node(self, path: JsonPath, depth: int) -> Any:
-        event = self.events.peek_event()
+    def _node(self, path: JsonPath, depth: int, event: Any) -> Any:
+        """The value of the node whose first event, ``event``, was just taken."""
         if isinstance(event, AliasEvent):
-            self.events.get_event()
             self.aliases.append(event.start_mark)
             return None
         if depth > MAX_DEPTH:
             raise _TooDeep(None, None, f"nesting deeper than {MAX_DEPTH} levels", event.start_mark)
         self.doc.value_pos[path] = _pos(event.start_mark)
         if isinstance(event, ScalarEvent):
-            self.events.get_event()
             return self._scalar(event)
         kind = SequenceNode if isinstance(event, SequenceStartEvent) else MappingNode
         tag = event.tag
@@ -203,16 +205,16 @@ class _Composer:
             tag = self.events.resolve(kind, None, event.implicit)
         if tag != (_STD + "seq" if kind is SequenceNode else _STD + "map"):
             self._bad_tag(event, tag)
-            self._skip()
+            self._skip(event)
             return None
-        self.events.get_event()
-        if kind is SequenceNode:
-            items: list[Any] = []
-            while not self.events.check_event(SequenceEndEvent):
-                items.append(self._node((*path, len(items)), depth + 1))
-            self.events.get_event()
-            return items
-        return self._mapping(path, depth)
+        if kind is MappingNode:
+            return self._mapping(path, depth)
+        items: list[Any] = []
+        while True:
+            item = self.events.get_event()
+            if isinstance(item, SequenceEndEvent):
+                return items
+            items.append(self._node((*path, len(items)), depth + 1, item))
 
     def _bad_tag(self, event: Any, tag: str) -> None:
         self.fail(
@@ -224,16 +226,21 @@ class _Composer:
     def _scalar_tag(self, event: Any) -> str:
         tag = event.tag
         if tag is None or tag == "!":
-            tag = self.events.resolve(ScalarNode, event.value, event.implicit)
+            # Keys and most values repeat across documents: each resolved once.
+            key = (event.value, event.implicit)
+            tag = self._resolved.get(key)
+            if tag is None:
+                tag = self.events.resolve(ScalarNode, event.value, event.implicit)
+                self._resolved[key] = tag
         return str(tag)
 
     def _scalar(self, event: Any) -> Any:
         tag = self._scalar_tag(event)
+        if tag == _STR:
+            return event.value
         if tag not in _SCALAR_TAGS:
             self._bad_tag(event, tag)
             return None
-        if tag == _STD + "str":
-            return event.value
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             value = self.events.construct_object(node)
@@ -251,10 +258,13 @@ class _Composer:
         return value
 
     def _mapping(self, path: JsonPath, depth: int) -> dict[str, Any]:
+        events, key_pos = self.events, self.doc.key_pos
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
-        while not self.events.check_event(MappingEndEvent):
-            event = self.events.peek_event()
+        while True:
+            event = events.get_event()
+            if isinstance(event, MappingEndEvent):
+                return result
             tag = self._scalar_tag(event) if isinstance(event, ScalarEvent) else ""
             if tag not in _SCALAR_TAGS:
                 if tag == _STD + "merge":
@@ -264,28 +274,25 @@ class _Composer:
                 else:
                     message = "a mapping key must be plain text, not a list, mapping or tag"
                 self.fail(event.start_mark, message)
-                self._skip()
+                self._skip(event)
                 self._skip()
                 continue
-            self.events.get_event()
             # Keys are kept as written: `8:` and `"8":` are the same key, and
             # `on:` stays the text 'on' instead of becoming a boolean.
-            key = str(event.value)
-            key_path = (*path, key)
+            key, mark = str(event.value), event.start_mark
+            line = mark.line + 1
             if key in first_line:
                 self.fail(
-                    event.start_mark,
+                    mark,
                     f"duplicate key {show(key)}: already set at line {first_line[key]}; "
                     "a key may appear once (YAML readers silently keep only the last value)",
                     breaks_data=False,
                 )
                 self._skip()
                 continue
-            first_line[key] = _pos(event.start_mark)[0]
-            self.doc.key_pos[key_path] = _pos(event.start_mark)
-            result[key] = self._node(key_path, depth + 1)
-        self.events.get_event()
-        return result
+            first_line[key], key_path = line, (*path, key)
+            key_pos[key_path] = (line, mark.column + 1)
+            result[key] = self._node(key_path, depth + 1, events.get_event())
 
 
 def _position_in(text: str, index: int) -> Pos:

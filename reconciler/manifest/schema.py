@@ -10,15 +10,17 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import Diagnostic
 from reconciler.manifest.annotations import show
+from reconciler.manifest.compiled import Check, Unsure, compile_schema
 from reconciler.manifest.loader import Document, JsonPath
 from reconciler.manifest.resources import load_schema
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _JSON_TYPES = {
     "object": "a mapping",
@@ -54,13 +56,35 @@ def _inline_refs(node: Any, defs: Mapping[str, Any], seen: tuple[str, ...] = ())
 
 
 @cache
-def _validator() -> Draft202012Validator:
+def _inlined() -> dict[str, Any]:
     schema = load_schema("manifest")
-    return Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})))
+    inlined: dict[str, Any] = _inline_refs(schema, schema.get("$defs", {}))
+    return inlined
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    # Imported on first use: a run whose documents are all valid never needs it.
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(_inlined())
+
+
+@cache
+def fast_check() -> tuple[Check, tuple[str, ...]]:
+    """The compiled predicate, and where in the schema it defers to jsonschema."""
+    check, unsure = compile_schema(_inlined())
+    return check, tuple(unsure)
 
 
 def check_document(doc: Document) -> list[Diagnostic]:
     """Schema errors of ``doc`` (a usable mapping document)."""
+    try:
+        if fast_check()[0](doc.data):
+            return []
+    except Unsure:
+        pass
+    # Invalid (or not decidable by the predicate): jsonschema says what and where.
     diagnostics: list[Diagnostic] = []
     for error in _validator().iter_errors(doc.data):
         diagnostics.extend(_explain(error, doc))
