@@ -34,7 +34,14 @@ from reconciler.report.escape import cell, code, html, text
 from reconciler.report.markdown import render
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
-KINDS = ["plan_changes", "drift", "apply_failed", "apply_stale", "plan_invalid_manifest"]
+KINDS = [
+    "plan_changes",
+    "plan_bindings",
+    "drift",
+    "apply_failed",
+    "apply_stale",
+    "plan_invalid_manifest",
+]
 
 # The security review's alias description, and friends.
 HOSTILE = [

@@ -26,11 +26,6 @@ def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[int, str]:
 
 
 @pytest.fixture
-def direct(moto: MotoServer) -> Any:
-    return lambda_client(moto.url)
-
-
-@pytest.fixture
 def client(fidelity_proxy: FidelityProxy) -> Any:
     return lambda_client(fidelity_proxy.url)
 

@@ -9,8 +9,8 @@ the end of a fence. Two ways keep a value inert:
   inside one) whose backtick fence is longer than any run in the value;
 * :func:`text` and :func:`cell` backslash-escape every markdown-active
   character (the backslash first) and put each word GitHub would turn into a
-  reference (``@team``, ``#12``, ``GH-12``, URLs, ``www.``, e-mail addresses)
-  in a code span of its own.
+  reference (``@team``, ``#12``, ``GH-12``, URLs, ``www.``, e-mail addresses,
+  host names with two dots or more) in a code span of its own.
 
 Text inside raw HTML (``<summary>``) is never parsed as markdown, but GitHub
 still links mentions in it: :func:`html` entity-escapes it and puts those
@@ -34,8 +34,11 @@ _ACTIVE = re.compile(r"([\\`*_\[\]<>|~$&#])")
 _LINE_START = re.compile(r"^(>|[-+](?=\s|$)|\d{1,9}[.)](?=\s|$)|[-=]+$)")
 _WORD = re.compile(r"(\s+)")
 # Words GitHub links after rendering (mentions, issue references) or while
-# parsing (URLs, www., e-mail autolinks).
-_REFERENCE = re.compile(r"@|#\d|\bGH-\d|://|\bwww\.", re.IGNORECASE)
+# parsing (URLs, www., e-mail autolinks), and bare host names ("s3.amazonaws.com",
+# a policy's principal), which renderers with fuzzy linking turn into links.
+_REFERENCE = re.compile(
+    r"@|#\d|\bGH-\d|://|\bwww\.|[a-z0-9]\.[a-z0-9-]+\.[a-z]{2,}\b", re.IGNORECASE
+)
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 
 
