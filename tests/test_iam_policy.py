@@ -389,3 +389,16 @@ def test_event_source_mappings_are_scoped_by_the_function_they_invoke():
     for statement in doc["Statement"]:
         if {"lambda:AddPermission", "lambda:CreateFunctionUrlConfig"} & set(statement["Action"]):
             assert statement["Resource"] == [f"{fn}:*"]
+
+
+def test_prune_adds_the_reads_and_deletes_that_unbind_a_pruned_alias():
+    alias = AliasSpec("live", PinnedVersion(1))
+    pruned = [FunctionSpec("f", "f", "eu-west-1", "111111111111", True, (alias,))]
+    reads = {"lambda:ListEventSourceMappings", "lambda:ListFunctionUrlConfigs", "lambda:GetPolicy"}
+    deletes = {
+        "lambda:DeleteEventSourceMapping",
+        "lambda:DeleteFunctionUrlConfig",
+        "lambda:RemovePermission",
+    }
+    assert actions(policy(pruned, "read")) - actions(policy(bound(), "read")) == reads
+    assert actions(policy(pruned, "apply")) - actions(policy(bound(), "apply")) == reads | deletes
