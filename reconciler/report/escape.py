@@ -10,7 +10,7 @@ the end of a fence. Two ways keep a value inert:
 * :func:`text` and :func:`cell` backslash-escape every markdown-active
   character (the backslash first) and put each word GitHub would turn into a
   reference (``@team``, ``#12``, ``GH-12``, URLs, ``www.``, e-mail addresses,
-  host names with two dots or more) in a code span of its own.
+  anything shaped like a host name) in a code span of its own.
 
 Text inside raw HTML (``<summary>``) is never parsed as markdown, but GitHub
 still links mentions in it: :func:`html` entity-escapes it and puts those
@@ -34,11 +34,10 @@ _ACTIVE = re.compile(r"([\\`*_\[\]<>|~$&#])")
 _LINE_START = re.compile(r"^(>|[-+](?=\s|$)|\d{1,9}[.)](?=\s|$)|[-=]+$)")
 _WORD = re.compile(r"(\s+)")
 # Words GitHub links after rendering (mentions, issue references) or while
-# parsing (URLs, www., e-mail autolinks), and bare host names ("s3.amazonaws.com",
-# a policy's principal), which renderers with fuzzy linking turn into links.
-_REFERENCE = re.compile(
-    r"@|#\d|\bGH-\d|://|\bwww\.|[a-z0-9]\.[a-z0-9-]+\.[a-z]{2,}\b", re.IGNORECASE
-)
+# parsing (URLs, www., e-mail autolinks), and anything shaped like a host name
+# ("s3.amazonaws.com", a policy's principal; "awww.ba"), which renderers with
+# fuzzy linking turn into links.
+_REFERENCE = re.compile(r"@|#\d|\bGH-\d|://|www\.|[a-z0-9]\.[a-z]{2,}", re.IGNORECASE)
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 
 
