@@ -141,6 +141,42 @@ ROLLOUT = st.one_of(
         },
     ),
 )
+EVENT_SOURCE = st.fixed_dictionaries(
+    {"source": st.just("arn:aws:sqs:eu-west-1:123456789012:orders")},
+    optional={
+        "batch_size": st.integers(1, 10000),
+        "enabled": st.booleans(),
+        "maximum_batching_window": st.integers(0, 300),
+        "starting_position": st.sampled_from(["TRIM_HORIZON", "LATEST"]),
+    },
+)
+NAMES = st.lists(st.sampled_from(["a", "b.example", "X-Y"]), max_size=2, unique=True)
+FUNCTION_URL = st.fixed_dictionaries(
+    {"auth_type": st.sampled_from(["AWS_IAM", "NONE"])},
+    optional={
+        "invoke_mode": st.sampled_from(["BUFFERED", "RESPONSE_STREAM"]),
+        "cors": st.fixed_dictionaries(
+            {},
+            optional={
+                "allow_origins": NAMES,
+                "allow_methods": st.lists(st.sampled_from(["GET", "*"]), max_size=2, unique=True),
+                "allow_headers": NAMES,
+                "expose_headers": NAMES,
+                "allow_credentials": st.booleans(),
+                "max_age": st.integers(0, 86400),
+            },
+        ),
+    },
+)
+PERMISSION = st.fixed_dictionaries(
+    {"sid": st.sampled_from(["s1", "api_gw-2"]), "principal": st.just("apigateway.amazonaws.com")},
+    optional={
+        "action": st.sampled_from(["lambda:InvokeFunction", "*"]),
+        "source_arn": st.just("arn:aws:execute-api:eu-west-1:123456789012:api/*"),
+        "source_account": st.just("123456789012"),
+        "function_url_auth_type": st.sampled_from(["AWS_IAM", "NONE"]),
+    },
+)
 ALIAS = st.fixed_dictionaries(
     {"version": st.one_of(st.integers(1, 9), st.sampled_from(["$LATEST", "stable", "7"]))},
     optional={
@@ -149,6 +185,9 @@ ALIAS = st.fixed_dictionaries(
         "provisioned_concurrency": st.integers(1, 5),
         "rollout": ROLLOUT,
         "alarms": ALARMS,
+        "event_sources": st.lists(EVENT_SOURCE, max_size=2),
+        "function_url": FUNCTION_URL,
+        "permissions": st.lists(PERMISSION, max_size=2),
     },
 )
 VALID = st.fixed_dictionaries(
@@ -183,6 +222,7 @@ BAD_VALUES = st.one_of(
     st.integers(-2, 300),
     st.sampled_from([0.0, 1.0, 0.5, 1.5, -0.1, float("inf"), 1e-9]),
     st.sampled_from(["", "x", "$LATEST", "7", "0", "a*", "a\x01", "5m\n", SHA[:-1], "d" * 257]),
+    st.sampled_from(["arn:aws:sqs:eu-west-1:1:q", "GET", "a b", "lambda:*", "s" * 101]),
     st.sampled_from([[], [1], ["a", "a"], {}, {"x": 1}, {"keep_last": 0}]),
 )
 BAD_KEYS = st.sampled_from(["x", "7", "0123", "$LATEST", "a.b", "", "v" * 129, "version"])
