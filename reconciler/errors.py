@@ -26,7 +26,8 @@ of the JSON document a failed run prints.
         ├── ConflictError            409 ResourceConflictException
         ├── PreconditionFailedError  412: RevisionId no longer current
         ├── AccessDeniedError        credentials lack a permission
-        └── InvalidRequestError      400: AWS rejected the parameters
+        ├── InvalidRequestError      400: AWS rejected the parameters
+        └── MalformedResponseError   a 2xx answer that cannot be read, retries spent
 """
 
 from __future__ import annotations
@@ -224,3 +225,39 @@ class AccessDeniedError(AwsError):
 
 class InvalidRequestError(AwsError):
     hint = "AWS rejected the request; check the manifest against the live function"
+
+
+class MalformedResponseError(AwsError):
+    """AWS (or a proxy or emulator in between) answered 2xx with a body that
+    cannot be read: not JSON, cut off, or not the documented shape. What to do
+    is in the message itself: per-function reports keep only its first line."""
+
+    def __init__(
+        self,
+        operation: str,
+        function: str,
+        why: str,
+        *,
+        alias: str | None = None,
+        status: int = 0,
+        attempts: int = 1,
+        mutation: bool = False,
+    ) -> None:
+        self.why = why
+        self.attempts = attempts
+        lead = f"AWS answered HTTP {status}, but" if status else "AWS answered, but"
+        tries = f"{attempts} attempts" if attempts > 1 else "1 attempt"
+        done = (
+            "; the change may or may not have been made (`reconciler plan` shows where it stands)"
+            if mutation
+            else ""
+        )
+        super().__init__(
+            operation,
+            function,
+            f"{lead} the answer could not be read ({tries}): {why}{done}; "
+            "run again, and if it persists check --endpoint-url / AWS_ENDPOINT_URL and any "
+            "proxy between here and AWS",
+            alias=alias,
+            status=status,
+        )

@@ -8,7 +8,11 @@ exponential backoff, every attempt paying a token to the run's rate limiter so
 that retries never exceed the shared quota. What the user's environment causes
 (credentials, an unreachable or foreign endpoint, TLS) becomes an
 :class:`~reconciler.errors.AwsEnvironmentError` and feeds the run's circuit
-breaker instead of being retried for minutes per function.
+breaker instead of being retried for minutes per function. A 2xx answer that
+cannot be read (not JSON, cut off, the wrong shape: see
+:mod:`reconciler.aws.answers`) is retried like a dropped connection, but only
+:data:`UNREADABLE_ATTEMPTS` times, and then fails that call's function with a
+:class:`~reconciler.errors.MalformedResponseError`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
 
+from reconciler.aws.answers import (
+    PARSE_FAILURES,
+    UnreadableAnswer,
+    answer_problem,
+    is_read,
+    raised_while_parsing,
+)
 from reconciler.aws.shapes import error_from
 from reconciler.errors import (
     AwsEnvironmentError,
@@ -27,6 +38,7 @@ from reconciler.errors import (
     EndpointNotLambdaError,
     EndpointTlsError,
     EndpointUnreachableError,
+    MalformedResponseError,
     ReconcilerError,
     ThrottledError,
 )
@@ -66,6 +78,13 @@ CREDENTIALS_TODO = (
     "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or log in: `aws sso login`)"
 )
 ENDPOINT_TODO = "check --endpoint-url / AWS_ENDPOINT_URL, the network and any proxy"
+# Unreadable answers are retried (a cut connection, a proxy's hiccup), but few
+# times: one that keeps coming is the endpoint's or a proxy's doing, and the
+# full retry budget would spend half a minute per call on it.
+UNREADABLE_ATTEMPTS = 3
+# The name our botocore hook is registered under: once per client, however many
+# Callers share it.
+_HOOK_ID = "reconciler-unreadable-answers"
 
 
 def connect_failure(exc: BaseException) -> str:
@@ -94,6 +113,25 @@ class NotFound(Exception):
     """Internal: the resource does not exist (mapped to None by callers)."""
 
 
+def _check_answer(operation_model: Any, response_dict: Mapping[str, Any], **_: Any) -> None:
+    """botocore's before-parse event: refuse an answer its parser would misread
+    (a body that is not JSON reads as an empty answer) or crash on."""
+    status = int(response_dict.get("status_code") or 0)
+    body = response_dict.get("body")
+    why = answer_problem(operation_model, status, response_dict.get("headers") or {}, body)
+    if why:
+        start = bytes(body[:120]) if isinstance(body, bytes | bytearray) else b""
+        raise UnreadableAnswer(why, status, start)
+
+
+def _parse_failure(exc: BaseException) -> str:
+    """botocore's words for what it could not parse: one short line (a
+    ResponseParserError carries the whole body)."""
+    text = " ".join(str(exc).split("\n", 1)[0].split())
+    text = text if len(text) <= 160 else f"{text[:157]}..."
+    return f"botocore could not parse it ({type(exc).__name__}: {text})"
+
+
 class Caller:
     """Calls of one service in one region, on the run's shared session."""
 
@@ -102,6 +140,7 @@ class Caller:
         self.service = service
         self.region = region
         self.client = session.client(service, region)
+        self.client.meta.events.register("before-parse", _check_answer, unique_id=_HOOK_ID)
         self._policy = session.connection.retry
 
     @property
@@ -146,7 +185,7 @@ class Caller:
         breaker = session.breaker
         bucket = session.limits.bucket(self.region, _QUOTAS.get(operation, "control"))
         started = session.clock()
-        attempt = 0
+        attempt = unreadable = 0
         while True:
             breaker.check()  # open: start no new call
             bucket.acquire()
@@ -190,16 +229,59 @@ class Caller:
                 raise self._trip(
                     CredentialsError, f"no usable AWS credentials: {exc}", exc
                 ) from exc
+            except UnreadableAnswer as exc:
+                unreadable += 1
+                last = self._unreadable(operation, function, alias, exc.why, exc.status, attempt)
+                cause, delay = exc, policy.backoff(attempt, session.rng)
+            except PARSE_FAILURES as exc:
+                # Only what botocore raised parsing the answer; anything else is a bug.
+                if not raised_while_parsing(exc):
+                    raise
+                unreadable += 1
+                why = _parse_failure(exc)
+                last = self._unreadable(operation, function, alias, why, 0, attempt)
+                cause, delay = exc, policy.backoff(attempt, session.rng)
             else:
                 breaker.succeeded()
                 return result
             attempt += 1
             elapsed = session.clock() - started
-            if attempt >= policy.max_attempts or elapsed + delay > policy.max_total:
+            spent = attempt >= policy.max_attempts or elapsed + delay > policy.max_total
+            if spent or unreadable >= UNREADABLE_ATTEMPTS:
                 log.warning("%s on %s: giving up after %d attempts", operation, function, attempt)
+                if isinstance(last, MalformedResponseError):
+                    self._explain(last, cause)
                 raise last from cause
             log.debug("%s on %s: retry %d in %.2fs (%s)", operation, function, attempt, delay, last)
             session.sleep(delay)
+
+    def _unreadable(
+        self, operation: str, function: str, alias: str | None, why: str, status: int, attempt: int
+    ) -> MalformedResponseError:
+        return MalformedResponseError(
+            operation,
+            function,
+            why,
+            alias=alias,
+            status=status,
+            attempts=attempt + 1,
+            mutation=not is_read(operation),
+        )
+
+    @staticmethod
+    def _explain(error: MalformedResponseError, cause: BaseException) -> None:
+        """With --verbose: the cause's traceback and how the answer began (never
+        in reports, which keep only the message: the body is untrusted text)."""
+        start = cause.start if isinstance(cause, UnreadableAnswer) else b""
+        began = f" (the body began {start!r})" if start else ""
+        where = f"{error.function}:{error.alias}" if error.alias else error.function
+        log.info(
+            "%s on %s: why its answer could not be read%s:",
+            error.operation,
+            where,
+            began,
+            exc_info=cause,
+        )
 
     def _trip(
         self, kind: type[AwsEnvironmentError], what: str, cause: BaseException

@@ -30,7 +30,14 @@ from email.message import Message
 from types import TracebackType
 
 from tests.support.proxy_attachments import MAPPING_OPS, AttachmentOperations
-from tests.support.proxy_faults import FaultInjector, FaultPlan, Rule, TokenBucket, Verdict
+from tests.support.proxy_faults import (
+    FaultInjector,
+    FaultPlan,
+    Garbled,
+    Rule,
+    TokenBucket,
+    Verdict,
+)
 from tests.support.proxy_http import (
     Abort,
     ProxyHandler,
@@ -174,6 +181,27 @@ class FidelityProxy(AttachmentOperations, ProvisionedOperations, LambdaOperation
         with self._lock:
             self._injector.rules.append(rule)
 
+    def answer_next(
+        self,
+        op: str,
+        body: bytes,
+        count: int = 1,
+        function: str | None = None,
+        *,
+        status: int = 200,
+        content_type: str = "application/json",
+        forward: bool = False,
+    ) -> None:
+        """Answer the next `count` calls of `op` (on `function`) with this raw reply: a
+        body cut off, not JSON or of the wrong shape, as a broken proxy or connection
+        can deliver. forward=False answers unprocessed; forward=True processes the
+        request first (the change is made, its answer garbled)."""
+        headers = [("Content-Type", content_type), ("x-amzn-RequestId", str(uuid.uuid4()))]
+        reply = Reply(status, headers, body)
+        rule = Rule(op, self._fn_key(function), count, "garble" if forward else "error", reply)
+        with self._lock:
+            self._injector.rules.append(rule)
+
     def drop_next(
         self, op: str, count: int = 1, function: str | None = None, *, forward: bool = False
     ) -> None:
@@ -268,6 +296,8 @@ class FidelityProxy(AttachmentOperations, ProvisionedOperations, LambdaOperation
         reply = denied or self._dispatch(req)
         if self.iam_policy is not None and denied is None:
             reply = self.iam_policy.filter(req, reply)
+        if isinstance(verdict, Garbled):
+            reply = verdict.reply
         record.status = reply.status
         return None if verdict == "lost_reply" else reply
 
@@ -276,7 +306,7 @@ class FidelityProxy(AttachmentOperations, ProvisionedOperations, LambdaOperation
         limited = req.is_lambda and req.op != "GetFunction"
         with self._lock:
             verdict, label = self._injector.pick(req, limited, self.faults)
-            if limited and verdict in (None, "lost_reply"):
+            if limited and (verdict in (None, "lost_reply") or isinstance(verdict, Garbled)):
                 self._accepted.append((time.monotonic(), req.op))
         return verdict, label
 

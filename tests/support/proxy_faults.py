@@ -14,9 +14,17 @@ from typing import Any, TypeAlias
 
 from tests.support.proxy_http import Reply, Request, error_reply
 
-# What to do with a request (an error Reply to send instead, "drop", "lost_reply" or None
-# to process it normally) and the fault's label for the request log (None: no fault).
-Verdict: TypeAlias = tuple[Reply | str | None, str | None]
+
+@dataclass(frozen=True)
+class Garbled:
+    """Process the request, then send this reply instead of the real one."""
+
+    reply: Reply
+
+
+# What to do with a request (a Reply to send instead, Garbled, "drop", "lost_reply" or
+# None to process it normally) and the fault's label for the request log (None: no fault).
+Verdict: TypeAlias = tuple[Reply | Garbled | str | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,7 @@ class Rule:
     op: str
     function: str | None
     remaining: int
-    kind: str  # "error", "drop" or "lost_reply"
+    kind: str  # "error", "garble", "drop" or "lost_reply"
     reply: Reply | None = None
 
 
@@ -95,6 +103,8 @@ class FaultInjector:
                 rule.remaining -= 1
                 if rule.remaining <= 0:
                     self.rules.remove(rule)
+                if rule.kind == "garble" and rule.reply is not None:
+                    return Garbled(rule.reply), "garble"
                 return (rule.reply, "fail_next") if rule.kind == "error" else (rule.kind, rule.kind)
         if limited and self.bucket is not None and not self.bucket.take():
             extra = {"Reason": "CallerRateLimitExceeded"}
