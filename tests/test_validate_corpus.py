@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from reconciler.manifest import check_manifests, loader
+from reconciler.report.documents import diagnostic_entry
 
 BAD = Path(__file__).parent / "bad_manifests"
 EXPECT = re.compile(r"# expect: (\d+):(\d+) (.+)")
@@ -58,6 +59,10 @@ def test_bad_manifest_gives_its_one_error(path: Path, parser: str) -> None:
     assert diagnostic.file == str(path)
     assert substance in diagnostic.message
     assert "\n" not in diagnostic.message
+    # The JSON entry carries the same position as data, never null for a corpus file.
+    entry = diagnostic_entry(diagnostic)
+    assert (entry["file"], entry["line"], entry["col"]) == (str(path), line, col)
+    assert entry["message"] == diagnostic.message
 
 
 def _write(tmp_path: Path, name: str, content: bytes) -> str:
