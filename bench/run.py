@@ -293,7 +293,11 @@ def main() -> int:
     parser.add_argument("--functions", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--styles", default=",".join(s.key for s in styles.STYLES))
+    parser.add_argument(
+        "--styles",
+        default=",".join(s.key for s in styles.STYLES),
+        help="comma-separated keys from bench/styles.py; `none`: only the rows every run makes",
+    )
     parser.add_argument("--scale", default="5000,10000", help="fleet sizes for scale rows; 0: none")
     parser.add_argument("--throttled-functions", type=int, default=300)
     parser.add_argument("--skip-throttled", action="store_true")
