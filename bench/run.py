@@ -293,7 +293,11 @@ def main() -> int:
     parser.add_argument("--functions", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--styles", default=",".join(s.key for s in styles.STYLES))
+    parser.add_argument(
+        "--styles",
+        default=",".join(s.key for s in styles.STYLES),
+        help="comma-separated keys from bench/styles.py; `none`: only the rows every run makes",
+    )
     parser.add_argument("--scale", default="5000,10000", help="fleet sizes for scale rows; 0: none")
     parser.add_argument("--throttled-functions", type=int, default=300)
     parser.add_argument("--skip-throttled", action="store_true")
@@ -306,8 +310,12 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest"))
     args = parser.parse_args()
     n = args.functions
+    base = f"bench/run.py --functions {n}" if n != 1000 else "bench/run.py"
+    # Rows that every run makes (a 10% drift, cold start) need no style at all.
+    bare = f"{base} --styles none --scale 0 --skip-throttled"
     chosen = [s for s in styles.STYLES if s.key in args.styles.split(",")]
     scale = [int(x) for x in args.scale.split(",") if int(x) > n]
+    load_at_start = os.getloadavg()
     server, url = start_server()
     started = time.time()
     matrix: list[dict[str, Any]] = []
@@ -322,21 +330,18 @@ def main() -> int:
             folder = Path(tmp)
             for style in chosen:
                 print(f"style: {style.title} ...", file=sys.stderr)
-                matrix.append(style_row(style, url, folder, n, args))
+                row = style_row(style, url, folder, n, args)
+                row["reproduce"] = f"{base} --styles {style.key} --scale 0 --skip-throttled"
+                matrix.append(row)
             plain = folder / "region"
             styles.write(plain, styles.region_in_manifest, 0, n)
             common = [str(plain), "--max-rps", "10000", "--concurrency", str(args.concurrency)]
             drifted = drift_some(url, n, 0.10)
-            other.append(
-                single(
-                    f"`plan`, {drifted} aliases drifted (10%)", run_cli(url, ["plan", *common]), n
-                )
-            )
-            other.append(
-                single(
-                    "`apply` of that drift", run_cli(url, ["apply", "--auto-approve", *common]), n
-                )
-            )
+            for title, argv in (
+                (f"`plan`, {drifted} aliases drifted (10%)", ["plan", *common]),
+                ("`apply` of that drift", ["apply", "--auto-approve", *common]),
+            ):
+                other.append({**single(title, run_cli(url, argv), n), "reproduce": bare})
             for size in scale:
                 print(f"seeding up to {size} functions ...", file=sys.stderr)
                 seed(url, seeded, size)
@@ -345,6 +350,7 @@ def main() -> int:
                 styles.write(where, styles.region_in_manifest, 0, size)
                 argv = [str(where), "--max-rps", "10000", "--concurrency", str(args.concurrency)]
                 scale_args = argparse.Namespace(repeat=1, concurrency=args.concurrency)
+                again = f"{base} --styles none --scale {size} --skip-throttled"
                 other.append(
                     compare(
                         "`drift`, in sync",
@@ -355,17 +361,24 @@ def main() -> int:
                         "ListAliases",
                         scale_args,
                     )
+                    | {"reproduce": again}
                 )
                 if size <= 5000:
-                    other.append(single("`plan`, in sync", run_cli(url, ["plan", *argv]), size))
+                    planned = single("`plan`, in sync", run_cli(url, ["plan", *argv]), size)
+                    other.append({**planned, "reproduce": again})
                     drifted = drift_some(url, size, 0.10)
                     applied = run_cli(url, ["apply", "--auto-approve", *argv])
-                    other.append(
-                        single(f"`apply` of {drifted} drifted aliases (10%)", applied, size)
-                    )
+                    title = f"`apply` of {drifted} drifted aliases (10%)"
+                    other.append({**single(title, applied, size), "reproduce": again})
             if not args.skip_throttled:
-                other.append(throttled(url, min(args.throttled_functions, n), 15.0))
-            cold = coldstart.measure(folder)
+                limited = min(args.throttled_functions, n)
+                other.append(
+                    throttled(url, limited, 15.0)
+                    | {
+                        "reproduce": f"{base} --styles none --scale 0 --throttled-functions {limited}"
+                    }
+                )
+            cold = [{**row, "reproduce": bare} for row in coldstart.measure(folder)]
     finally:
         if server.stdin:
             server.stdin.close()
@@ -375,6 +388,7 @@ def main() -> int:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "emulator": f"moto {metadata.version('moto')} on loopback (server in its own process)",
+        "load_average_at_start": [round(x, 2) for x in load_at_start],
         "load_average_at_end": [round(x, 2) for x in load],
         "functions": n,
         "concurrency": args.concurrency,

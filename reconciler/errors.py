@@ -56,15 +56,23 @@ class UsageError(ReconcilerError):
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """One validation problem, located in a manifest file."""
+    """One validation problem, located in a manifest file.
+
+    ``line`` and ``col`` are 1-based, taken from the parser's marks; both are
+    None for a problem of the file as a whole (missing, unreadable, too large),
+    where no line is known. Reports carry them as data (JSON ``file``/``line``/
+    ``col``, GitHub annotations); ``message`` never repeats them.
+    """
 
     file: str
-    line: int
-    col: int
+    line: int | None
+    col: int | None
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: error: {self.message}"
+        # Compiler-style lines always hold a position (log parsers and editors
+        # expect one): a whole-file problem is shown at the file's start.
+        return f"{self.file}:{self.line or 1}:{self.col or 1}: error: {self.message}"
 
 
 class ManifestError(ReconcilerError):

@@ -77,7 +77,11 @@ def test_invalid_manifest_json_document_and_message(moto, tmp_path):
     assert proc.returncode == 1
     doc = json.loads(proc.stdout)
     assert doc["failure_reason"] == "invalid-manifest"
-    assert "bad.yaml:7:18: error: weight 1.5" in doc["errors"][0]["message"]
+    (error,) = doc["errors"]
+    # The position is data; the message is the problem alone.
+    assert (error["file"], error["line"], error["col"]) == (str(tmp_path / "bad.yaml"), 7, 18)
+    assert error["message"].startswith("weight 1.5")
+    assert "bad.yaml:7:18: error: weight 1.5" in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("error: ")
 
 

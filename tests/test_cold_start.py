@@ -23,3 +23,35 @@ def test_version_loads_no_command_and_no_aws_sdk(argv: list[str]) -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("reconciler ")
+
+
+# jsonschema (~0.2 s to import) is for documents that fail the compiled manifest
+# check and for `apply --plan FILE`; deepdiff (~0.09 s) is for aliases that differ.
+HEAVY = ("jsonschema", "deepdiff")
+
+
+@pytest.mark.parametrize("command", ["plan", "apply", "drift", "validate", "status", "promote"])
+def test_commands_do_not_import_what_only_failures_need(command: str) -> None:
+    code = (
+        "import importlib, sys\n"
+        f"importlib.import_module('reconciler.commands.{command}')\n"
+        f"loaded = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_validating_valid_manifests_never_imports_jsonschema() -> None:
+    code = (
+        "import sys\n"
+        "from reconciler.cli import main\n"
+        "try:\n"
+        "    main(['validate', 'manifests'])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "assert 'jsonschema' not in sys.modules\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "valid" in proc.stdout

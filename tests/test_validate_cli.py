@@ -12,7 +12,9 @@ import pytest
 
 from reconciler.errors import Diagnostic
 from reconciler.manifest import check_manifests
-from reconciler.manifest.annotations import escape_data, escape_property, format_github
+from reconciler.manifest.annotations import escape_data, escape_property
+from reconciler.report.documents import diagnostic_entry
+from reconciler.report.github import command
 
 REPO = Path(__file__).resolve().parents[1]
 DIAGNOSTIC_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.+)$")
@@ -134,11 +136,14 @@ def test_github_format_escapes_workflow_command_values(project: Path) -> None:
 
     lines = result.stdout.splitlines()
     assert result.returncode == 1
-    plain, command, summary = lines
+    plain, annotation, summary = lines
     match = DIAGNOSTIC_LINE.match(plain.replace(name, "FILE"))
     assert match and match["msg"].startswith("alias name '50%' is not valid")
     escaped_message = match["msg"].replace("%", "%25")
-    assert command == f"::error file=manifests/50%25%2Ca%3Ab.yaml,line=6,col=3::{escaped_message}"
+    assert annotation == (
+        "::error file=manifests/50%25%2Ca%3Ab.yaml,line=6,col=3,"
+        f"title=reconciler validate (invalid-manifest)::{escaped_message}"
+    )
     assert summary == "1 error in 1 file"
 
 
@@ -203,8 +208,9 @@ def test_escape_property(text: str, escaped: str) -> None:
     assert escape_property(text) == escaped
 
 
-def test_format_github_escapes_each_part_by_its_rules() -> None:
+def test_validation_annotation_escapes_each_part_by_its_rules() -> None:
     diagnostic = Diagnostic("a,b.yaml", 3, 7, "bad: 5%\nsecond line")
-    assert format_github(diagnostic) == (
-        "::error file=a%2Cb.yaml,line=3,col=7::bad: 5%25%0Asecond line"
+    assert command("error", diagnostic_entry(diagnostic), "validate") == (
+        "::error file=a%2Cb.yaml,line=3,col=7,title=reconciler validate (invalid-manifest)"
+        "::bad: 5%25%0Asecond line"
     )

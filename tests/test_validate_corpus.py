@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from reconciler.manifest import check_manifests, loader
+from reconciler.report.documents import diagnostic_entry
 
 BAD = Path(__file__).parent / "bad_manifests"
 EXPECT = re.compile(r"# expect: (\d+):(\d+) (.+)")
@@ -58,6 +59,10 @@ def test_bad_manifest_gives_its_one_error(path: Path, parser: str) -> None:
     assert diagnostic.file == str(path)
     assert substance in diagnostic.message
     assert "\n" not in diagnostic.message
+    # The JSON entry carries the same position as data, never null for a corpus file.
+    entry = diagnostic_entry(diagnostic)
+    assert (entry["file"], entry["line"], entry["col"]) == (str(path), line, col)
+    assert entry["message"] == diagnostic.message
 
 
 def _write(tmp_path: Path, name: str, content: bytes) -> str:
@@ -66,7 +71,7 @@ def _write(tmp_path: Path, name: str, content: bytes) -> str:
     return str(target)
 
 
-def _only(paths: list[str]) -> tuple[int, int, str]:
+def _only(paths: list[str]) -> tuple[int | None, int | None, str]:
     manifests, diagnostics = check_manifests(paths)
     assert manifests is None
     assert len(diagnostics) == 1, diagnostics
@@ -80,7 +85,7 @@ def test_file_over_one_mib_is_refused_before_parsing(tmp_path: Path) -> None:
     # Not YAML at all: were it parsed, the error would be a syntax error instead.
     path = _write(tmp_path, "big.yaml", b"{" * (1024 * 1024 + 1))
     line, col, message = _only([path])
-    assert (line, col) == (1, 1)
+    assert (line, col) == (None, None)  # the file as a whole: no line is known
     assert "1048577 bytes" in message and "at most 1 MiB" in message
 
 
@@ -124,7 +129,7 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
     line, col, message = _only([str(fifo)])
-    assert (line, col) == (1, 1)
+    assert (line, col) == (None, None)
     assert "not a regular file" in message
 
 

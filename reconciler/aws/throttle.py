@@ -94,13 +94,11 @@ class RateLimits:
     def __init__(
         self,
         max_rps: float,
-        get_function_rps: float = 50.0,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.max_rps = max_rps
-        self.get_function_rps = get_function_rps
         self._clock = clock
         self._sleep = sleep
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
@@ -110,8 +108,7 @@ class RateLimits:
         key = (region, quota)
         with self._lock:
             if key not in self._buckets:
-                rate = self.get_function_rps if quota == "get_function" else self.max_rps
-                if quota == "get_policy":
-                    rate = min(self.max_rps, GET_POLICY_RPS)
+                # GetFunction (100/s) is never called; GetPolicy has its own 15/s.
+                rate = min(self.max_rps, GET_POLICY_RPS) if quota == "get_policy" else self.max_rps
                 self._buckets[key] = TokenBucket(rate, clock=self._clock, sleep=self._sleep)
             return self._buckets[key]

@@ -14,7 +14,7 @@ from reconciler.engine import Engine, RunOptions
 from reconciler.errors import ManifestError, UsageError
 from reconciler.manifest import load_manifests
 from reconciler.manifest.model import FunctionSpec, ManifestSet
-from reconciler.report.documents import Doc, error_entry, failure_doc
+from reconciler.report.documents import Doc, error_entry, manifest_failure_doc
 
 # The wall clock rollouts use; tests replace it to move time without sleeping.
 clock: Callable[[], float] = time.time
@@ -107,21 +107,22 @@ def target_doc(target: str | None) -> dict[str, Any] | None:
 
 
 def load(args: argparse.Namespace, kind: str) -> tuple[ManifestSet, tuple[FunctionSpec, ...]]:
-    """Load and validate manifests; with --format json a failure is a document too."""
+    """Load and validate manifests. On failure the error (every diagnostic) goes
+    to stderr; --format json also prints the failure document, each error with
+    its file and line, and GitHub formats an ``::error`` annotation per error."""
     try:
         manifests = load_manifests(args.paths)
     except ManifestError as err:
+        doc = manifest_failure_doc(kind, err.diagnostics, args.paths, target_doc(args.target))
         if args.format == "json":
-            emit(
-                failure_doc(
-                    kind,
-                    "invalid-manifest",
-                    [str(d) for d in err.diagnostics],
-                    args.paths,
-                    target_doc(args.target),
-                ),
-                "json",
-            )
+            emit(doc, "json")
+        else:
+            from reconciler.report.github import annotating, workflow_commands
+
+            if annotating(args.format):
+                # Only the annotations: the plain lines are the error on stderr.
+                sys.stdout.write("".join(line + "\n" for line in workflow_commands(doc)))
+                sys.stdout.flush()
         raise
     specs = manifests.functions
     if args.target:

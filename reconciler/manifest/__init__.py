@@ -58,16 +58,18 @@ def _discover(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic], dict[s
         if os.path.isdir(given):
             found, root = _walk_folder(given), given
             if not found:
-                problems.append(Diagnostic(given, 1, 1, "folder holds no *.yaml or *.yml file"))
+                problems.append(
+                    Diagnostic(given, None, None, "folder holds no *.yaml or *.yml file")
+                )
         elif os.path.lexists(given):
             found, root = [given], os.path.dirname(given) or os.curdir
         else:
-            problems.append(Diagnostic(given, 1, 1, "no such file or folder"))
+            problems.append(Diagnostic(given, None, None, "no such file or folder"))
             continue
         for path in found:
             refused = outside_root(path, root)
             if refused is not None:
-                problems.append(Diagnostic(path, 1, 1, refused))
+                problems.append(Diagnostic(path, None, None, refused))
                 order.setdefault(path, len(order))
                 continue
             # The same file reached twice (a folder and a file in it) is read once,
@@ -118,7 +120,7 @@ def check_manifests(paths: Sequence[str]) -> tuple[ManifestSet | None, list[Diag
     if diagnostics:
         ranked = sorted(
             set(diagnostics),
-            key=lambda d: (order.get(d.file, len(order)), d.line, d.col, d.message),
+            key=lambda d: (order.get(d.file, len(order)), d.line or 0, d.col or 0, d.message),
         )
         return None, ranked
     return ManifestSet(tuple(functions), tuple(files), _digest(loaded)), []

@@ -1,4 +1,5 @@
-"""How diagnostics are shown: plain compiler-style lines, GitHub workflow commands.
+"""How diagnostics are shown: plain compiler-style lines; the escaping of GitHub
+workflow commands (reconciler.report.github builds the commands themselves).
 
 Also :func:`show`, the one way user-written values are quoted inside messages,
 so that every message stays on one line whatever the manifest holds.
@@ -55,11 +56,3 @@ def escape_data(text: str) -> str:
 def escape_property(text: str) -> str:
     """Escape a ``key=value`` property: ``:`` and ``,`` would end the value early."""
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def format_github(diagnostic: Diagnostic) -> str:
-    """An ``::error`` workflow command: GitHub shows it as an annotation on the file."""
-    return (
-        f"::error file={escape_property(diagnostic.file)},"
-        f"line={diagnostic.line},col={diagnostic.col}::{escape_data(diagnostic.message)}"
-    )

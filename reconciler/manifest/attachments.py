@@ -129,9 +129,13 @@ class _AliasAttachments:
     def __init__(self, doc: Document, name: str, alias: dict[str, Any]) -> None:
         self.doc = doc
         self.alias = alias
+        self.name = name
         self.base: JsonPath = ("aliases", name)
-        self.label = f"alias {show(name)}"
         self.found: list[Diagnostic] = []
+
+    @property
+    def label(self) -> str:
+        return f"alias {show(self.name)}"  # only for messages
 
     def fail(self, path: JsonPath, message: str) -> None:
         self.found.append(self.doc.error((*self.base, *path), message))

@@ -361,7 +361,7 @@ def load_file(path: str) -> LoadedFile:
     """Read and parse one manifest file; never raises for a bad file."""
 
     def failed(message: str) -> LoadedFile:
-        return LoadedFile(path, None, [], [Diagnostic(path, 1, 1, message)])
+        return LoadedFile(path, None, [], [Diagnostic(path, None, None, message)])
 
     try:
         status = os.stat(path)

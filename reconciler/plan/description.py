@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
 from reconciler.plan.pending import PendingVersion, Version, decode, encode
@@ -108,6 +109,13 @@ def parse(text: str) -> Description:
     """Total: any text (``None`` included, as AWS omits empty ones) parses."""
     if not isinstance(text, str):
         return Description("")
+    return _parse(text)
+
+
+# Planning asks about one alias's description several times (rollout, provisioned
+# concurrency, lifecycle, foreign markers); the answers are immutable, so keep them.
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Description:
     user, owned = split_provisioned(text)
     user, marker = split_rollout(user)
     foreign = None
@@ -127,6 +135,7 @@ def render(user: str, rollout: Marker | None = None, *, provisioned: bool = Fals
     return f"{kept} {tail}" if kept else tail
 
 
+@lru_cache(maxsize=4096)
 def split_rollout(text: str) -> tuple[str, Marker | None]:
     """(text before the rollout marker, the marker) or (text, None)."""
     match = _ROLLOUT.search(text)

@@ -128,6 +128,8 @@ def located(plan: FunctionPlan, spec: FunctionSpec | None) -> FunctionPlan:
     spec = plan.spec or spec
     if spec is None:
         return plan
+    if plan.spec is spec and all(p.pos for p in plan.problems) and all(n.pos for n in plan.notes):
+        return plan  # the second call (or nothing to place): no copy
     problems = tuple(p if p.pos else replace(p, pos=position(spec, p.alias)) for p in plan.problems)
     notes = tuple(n if n.pos else replace(n, pos=position(spec, n.alias)) for n in plan.notes)
     return replace(plan, problems=problems, notes=notes, spec=spec)

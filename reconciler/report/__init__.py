@@ -15,7 +15,9 @@ The JSON report documents are the contract every renderer works from:
       failure_reason: null | "invalid-manifest" | "plan-error" | "plan-stale" | "apply-failed" | "rollout-held"
       errors: [{"function": str|null, "region": str|null, "alias": str|null, "kind": str, "message": str,
                 "file": str|null, "line": int|null}]   # file/line: where the manifest declares the
-                # function (or the alias the error names); null for a run-wide error
+                # function (or the alias the error names); null for a run-wide error. A manifest
+                # validation error (kind "invalid-manifest") has the file and line it is at, and
+                # "col": int|null; its message does not repeat them (line/col null: whole file)
       functions: [{"function": str, "region": str|null, "account": str|null, "status": str, "reason": str|null,
                    "file": str|null, "line": int|null}]
 
@@ -60,6 +62,11 @@ The JSON report documents are the contract every renderer works from:
             for an in-flight rollout, "bound_to_version" for a mapping, URL or statement bound to a
             version or the unqualified function): reported, not drift
       function status values: "in_sync" | "drifted" | "converging" | "error"
+
+    ## kind = "validate" (`validate --format json`, schemas/validate.schema.json)
+      format_version, kind, tool_version, generated_at, manifests, failure_reason, errors (the
+      invalid-manifest entries above), plus valid: bool and
+      summary: null | {"files": int, "functions": int, "aliases": int}   # null when invalid
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler import __version__
+from reconciler.errors import Diagnostic
 from reconciler.manifest.model import ManifestSet, SourcePos
 from reconciler.plan import (
     HOLD_KINDS,
@@ -32,10 +33,13 @@ __all__ = [
     "Doc",
     "apply_doc",
     "change_doc",
+    "diagnostic_entry",
     "error_entry",
     "failure_doc",
+    "manifest_failure_doc",
     "plan_doc",
     "state_doc",
+    "validate_doc",
 ]
 
 FORMAT_VERSION = 1
@@ -273,3 +277,57 @@ def failure_doc(
         if kind == "apply":
             doc["success"] = False
     return doc
+
+
+# The `kind` of every manifest validation error entry (and the failure_reason).
+INVALID_MANIFEST = "invalid-manifest"
+
+
+def diagnostic_entry(diagnostic: Diagnostic) -> Doc:
+    """An error entry for one validation problem: its position as data (``file``,
+    ``line``, ``col``; line and col null for a whole-file problem), so the
+    message is the problem alone and no renderer shows the position twice."""
+    return {
+        "function": None,
+        "region": None,
+        "alias": None,
+        "kind": INVALID_MANIFEST,
+        "message": diagnostic.message,
+        "file": diagnostic.file,
+        "line": diagnostic.line,
+        "col": diagnostic.col,
+    }
+
+
+def manifest_failure_doc(
+    kind: str, diagnostics: Sequence[Diagnostic], paths: Sequence[str], target: Doc | None = None
+) -> Doc:
+    """The document of a plan/apply/drift/status run stopped by invalid manifests."""
+    doc = failure_doc(kind, INVALID_MANIFEST, [], paths, target)
+    doc["errors"] = [diagnostic_entry(d) for d in diagnostics]
+    return doc
+
+
+def validate_doc(
+    manifests: ManifestSet | None, diagnostics: Sequence[Diagnostic], paths: Sequence[str]
+) -> Doc:
+    """What `validate --format json` prints (schemas/validate.schema.json)."""
+    summary: Doc | None = None
+    if manifests is not None:
+        summary = {
+            "files": len(manifests.files),
+            "functions": len(manifests.functions),
+            "aliases": sum(len(f.aliases) for f in manifests.functions),
+        }
+    return {
+        "format_version": FORMAT_VERSION,
+        "kind": "validate",
+        "tool_version": __version__,
+        "generated_at": _now(),
+        "manifests": _manifests(manifests, paths),
+        "valid": manifests is not None,
+        "failure_reason": None if manifests is not None else INVALID_MANIFEST,
+        "errors": [diagnostic_entry(d) for d in diagnostics],
+        # What was found valid; null when the manifests are not.
+        "summary": summary,
+    }

@@ -45,16 +45,24 @@ def _items(doc: Doc, key: str) -> list[Doc]:
 
 
 def command(level: str, item: Doc, kind: str) -> str:
-    """``::LEVEL file=F,line=L,title=T::MESSAGE`` (file and line when known)."""
+    """``::LEVEL file=F,line=L,col=C,title=T::MESSAGE`` (file, line and column when
+    known: a validation error has a column, a planning error only a line)."""
     props = []
-    file, line = item.get("file"), item.get("line")
+    file, line, col = item.get("file"), item.get("line"), item.get("col")
     if isinstance(file, str) and file:
         props.append(f"file={escape_property(repository_path(file))}")
-        if isinstance(line, int) and not isinstance(line, bool) and line > 0:
+        if _positive(line):
             props.append(f"line={line}")
+            if _positive(col):
+                props.append(f"col={col}")
     props.append(f"title={escape_property(_title(item, kind))}")
     message = str(item.get("message") or item.get("kind") or "error")
     return f"::{level} {','.join(props)}::{escape_data(message)}"
+
+
+def _positive(value: Any) -> bool:
+    # Documents may be read back from files: only a real 1-based number counts.
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def repository_path(file: str) -> str:
