@@ -242,3 +242,49 @@ def test_an_unreadable_list_event_source_mappings_fails_that_function_only(
     assert says in message and TODO in message, message
     assert good_planned(doc), doc["changes"]
     assert "Traceback" not in stderr, stderr
+
+
+# -- end to end: readable JSON of the right kinds, without what an alias has -----------
+INCOMPLETE = {
+    "no-name": b'{"Aliases": [{"FunctionVersion": "1"}]}',
+    "empty-alias": b'{"Aliases": [{}]}',
+    "version-not-a-number": b'{"Aliases": [{"Name": "live", "FunctionVersion": "one"}]}',
+    "name-an-object": b'{"Aliases": [{"Name": {"a": 1}, "FunctionVersion": "1"}]}',
+    "weight-above-one": (
+        b'{"Aliases": [{"Name": "live", "FunctionVersion": "1",'
+        b' "RoutingConfig": {"AdditionalVersionWeights": {"2": 7.5}}}]}'
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(INCOMPLETE))
+def test_an_incomplete_list_aliases_fails_that_function_only(
+    case: str, pair: None, cli: Cli, fidelity_proxy: FidelityProxy
+) -> None:
+    fidelity_proxy.answer_next("ListAliases", INCOMPLETE[case], count=99, function=BAD)
+    code, doc, stderr = run(cli, "plan")
+    assert code == 1 and doc["failure_reason"] == "plan-error"
+    message = bad_message(doc)
+    assert message.startswith(f"ListAliases on {BAD} failed: AWS answered HTTP 200, but")
+    assert TODO in message, message
+    assert good_planned(doc), doc["changes"]
+    assert "Traceback" not in stderr and "internal error" not in message, stderr
+    # Readable, so not retried: the same answer would come back.
+    assert fidelity_proxy.calls_for(BAD)["ListAliases"] == 1
+
+
+def test_an_incomplete_update_alias_answer_says_the_change_may_have_been_made(
+    pair: None, cli: Cli, fidelity_proxy: FidelityProxy
+) -> None:
+    fidelity_proxy.answer_next("UpdateAlias", b"{}", count=99, function=BAD, forward=True)
+    code, doc, stderr = run(cli, "apply", "--auto-approve")
+    assert code == 1 and doc["failure_reason"] == "apply-failed"
+    outcomes = {f["function"]: f for f in doc["functions"]}
+    assert outcomes[GOOD]["status"] == "changed"
+    reason = outcomes[BAD]["reason"]
+    assert reason.startswith(f"UpdateAlias on {BAD}:live failed: AWS answered HTTP 200, but")
+    assert "an alias has the Name None" in reason and "may or may not have been made" in reason
+    assert "Traceback" not in stderr, stderr
+    # It was made (the proxy forwarded it); the next plan sees where it stands.
+    code, again, _ = run(cli, "plan", "--detailed-exitcode")
+    assert code == 0 and again["changes"] == [], again

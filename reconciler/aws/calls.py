@@ -18,7 +18,8 @@ cannot be read (not JSON, cut off, the wrong shape: see
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
@@ -30,7 +31,7 @@ from reconciler.aws.answers import (
     is_read,
     raised_while_parsing,
 )
-from reconciler.aws.shapes import error_from
+from reconciler.aws.shapes import UnexpectedShape, error_from
 from reconciler.errors import (
     AwsEnvironmentError,
     AwsError,
@@ -130,6 +131,18 @@ def _parse_failure(exc: BaseException) -> str:
     text = " ".join(str(exc).split("\n", 1)[0].split())
     text = text if len(text) <= 160 else f"{text[:157]}..."
     return f"botocore could not parse it ({type(exc).__name__}: {text})"
+
+
+@contextmanager
+def reading(operation: str, function: str, alias: str | None = None) -> Iterator[None]:
+    """Around turning an answer into typed values (:mod:`reconciler.aws.shapes`): an
+    answer without what the operation always returns fails the call's function."""
+    try:
+        yield
+    except UnexpectedShape as exc:
+        raise MalformedResponseError(
+            operation, function, str(exc), alias=alias, status=200, mutation=not is_read(operation)
+        ) from exc
 
 
 class Caller:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.aws.alarms import alarm_states
 from reconciler.aws.attachments import BoundCalls
-from reconciler.aws.calls import Caller, NotFound
+from reconciler.aws.calls import Caller, NotFound, reading
 from reconciler.aws.live import (
     AlarmState,
     EventSourceMapping,
@@ -24,7 +24,7 @@ from reconciler.aws.live import (
     ProvisionedConfig,
     VersionInfo,
 )
-from reconciler.aws.shapes import alias_from, provisioned_from, qualifier_of, version_from
+from reconciler.aws.shapes import alias_from, provisioned_from, provisioned_list_from, version_from
 from reconciler.errors import AwsError, ConflictError
 from reconciler.manifest.model import EventSourceSpec, FunctionUrlSpec, PermissionSpec
 
@@ -52,14 +52,16 @@ class LambdaGateway:
     def list_aliases(self, function: str) -> list[LiveAlias] | None:
         """All aliases (paged), or None when the function does not exist."""
         items = self._listed("ListAliases", function, self._client.list_aliases, "Aliases")
-        return None if items is None else [alias_from(a) for a in items]
+        with reading("ListAliases", function):
+            return None if items is None else [alias_from(a) for a in items]
 
     def list_versions(self, function: str) -> list[VersionInfo] | None:
         """$LATEST then every published version (paged), or None if missing."""
         items = self._listed(
             "ListVersionsByFunction", function, self._client.list_versions_by_function, "Versions"
         )
-        return None if items is None else [version_from(v) for v in items]
+        with reading("ListVersionsByFunction", function):
+            return None if items is None else [version_from(v) for v in items]
 
     def _pages(
         self, operation: str, function: str, method: Callable[..., Any], key: str
@@ -97,7 +99,8 @@ class LambdaGateway:
         )
         if items is None:
             return None
-        return [provisioned_from(qualifier_of(c["FunctionArn"]) or "", c) for c in items]
+        with reading("ListProvisionedConcurrencyConfigs", function):
+            return provisioned_list_from(items)
 
     # -- what is bound to aliases (the work is in reconciler.aws.attachments) --
     def event_source_mappings(self, function: str) -> list[EventSourceMapping]:
@@ -154,13 +157,15 @@ class LambdaGateway:
             FunctionName=function,
             Qualifier=qualifier,
         )
-        return None if data is None else provisioned_from(qualifier, data)
+        with reading("GetProvisionedConcurrencyConfig", function, qualifier):
+            return None if data is None else provisioned_from(qualifier, data)
 
     def get_alias(self, function: str, alias: str) -> LiveAlias | None:
         data = self._optional(
             "GetAlias", function, alias, self._client.get_alias, FunctionName=function, Name=alias
         )
-        return None if data is None else alias_from(data)
+        with reading("GetAlias", function, alias):
+            return None if data is None else alias_from(data)
 
     def get_version(self, function: str, qualifier: str) -> VersionInfo | None:
         """GetFunctionConfiguration of a version or $LATEST; None if missing."""
@@ -172,7 +177,8 @@ class LambdaGateway:
             FunctionName=function,
             Qualifier=qualifier,
         )
-        return None if data is None else version_from(data)
+        with reading("GetFunctionConfiguration", function):
+            return None if data is None else version_from(data)
 
     def wait_until_updated(self, function: str) -> VersionInfo | None:
         """Poll GetFunctionConfiguration until LastUpdateStatus settles (not GetFunction:
@@ -189,7 +195,8 @@ class LambdaGateway:
             )
             if data is None:
                 return None
-            info = version_from(data)
+            with reading("GetFunctionConfiguration", function):
+                info = version_from(data)
             if info.last_update_status != "InProgress" and info.state != "Pending":
                 return info
             if self.session.clock() >= deadline:
@@ -225,7 +232,8 @@ class LambdaGateway:
                 data = self._call(
                     "PublishVersion", function, None, self._client.publish_version, **params
                 )
-                return version_from(data)
+                with reading("PublishVersion", function):
+                    return version_from(data)
             except ConflictError:
                 # 409: an update of $LATEST is in progress; wait for it, bounded.
                 if self.session.clock() >= deadline:
@@ -253,9 +261,9 @@ class LambdaGateway:
             params["RoutingConfig"] = {"AdditionalVersionWeights": dict(weights)}
         if description:
             params["Description"] = description
-        return alias_from(
-            self._mutate("CreateAlias", function, alias, self._client.create_alias, params)
-        )
+        data = self._mutate("CreateAlias", function, alias, self._client.create_alias, params)
+        with reading("CreateAlias", function, alias):
+            return alias_from(data)
 
     def update_alias(
         self,
@@ -277,9 +285,9 @@ class LambdaGateway:
             params["Description"] = description
         if revision_id:
             params["RevisionId"] = revision_id
-        return alias_from(
-            self._mutate("UpdateAlias", function, alias, self._client.update_alias, params)
-        )
+        data = self._mutate("UpdateAlias", function, alias, self._client.update_alias, params)
+        with reading("UpdateAlias", function, alias):
+            return alias_from(data)
 
     def delete_alias(self, function: str, alias: str) -> bool:
         """Delete; False when it was already gone."""
@@ -306,7 +314,8 @@ class LambdaGateway:
         }
         method = self._client.put_provisioned_concurrency_config
         data = self._mutate("PutProvisionedConcurrencyConfig", function, qualifier, method, params)
-        return provisioned_from(qualifier, data)
+        with reading("PutProvisionedConcurrencyConfig", function, qualifier):
+            return provisioned_from(qualifier, data)
 
     def delete_provisioned_concurrency(self, function: str, qualifier: str) -> bool:
         """Delete; False when there was none."""

@@ -20,8 +20,8 @@ import botocore.exceptions
 
 from reconciler import __version__
 from reconciler.aws.breaker import CircuitBreaker
-from reconciler.aws.calls import CREDENTIALS_TODO, Caller
-from reconciler.aws.shapes import CallStats, Connection
+from reconciler.aws.calls import CREDENTIALS_TODO, Caller, reading
+from reconciler.aws.shapes import CallStats, Connection, account_from
 from reconciler.aws.throttle import RateLimits
 from reconciler.errors import AwsEnvironmentError, CredentialsError, EndpointInvalidError
 
@@ -146,4 +146,5 @@ class Session:
         identity = sts.call(
             "GetCallerIdentity", "(credentials)", None, sts.client.get_caller_identity
         )
-        return str(identity["Account"])
+        with reading("GetCallerIdentity", "(credentials)"):
+            return account_from(identity)

@@ -7,6 +7,7 @@ responses into the project's errors, and are testable without any SDK.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Mapping
@@ -78,29 +79,105 @@ def error_from(
     return kind(operation, function, message, alias=alias, code=code, status=status)
 
 
-def alias_from(data: Mapping[str, Any]) -> LiveAlias:
-    routing = data.get("RoutingConfig") or {}
+class UnexpectedShape(Exception):
+    """Internal: a readable answer without what the operation always returns (an
+    alias without its Name, a version number that is not one). The gateway turns
+    it into a MalformedResponseError on the call's function."""
+
+
+# What Lambda documents for FunctionVersion / Version: $LATEST or a number.
+_VERSION = re.compile(r"\$LATEST|[0-9]{1,20}", re.ASCII)
+
+
+def _quoted(value: Any) -> str:
+    """AWS's text inside our message: short and on one line."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+def _text(data: Mapping[str, Any], key: str, what: str) -> str:
+    """An optional text field: absent and null are ""; another type is damage."""
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise UnexpectedShape(f"{what}'s {key} is {type(value).__name__}, not text")
+    return value
+
+
+def _version(data: Mapping[str, Any], key: str, what: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not _VERSION.fullmatch(value):
+        raise UnexpectedShape(f"{what}'s {key} {_quoted(value)} is not $LATEST or a number")
+    return value
+
+
+def _count(data: Mapping[str, Any], key: str, what: str) -> int:
+    value = data.get(key)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UnexpectedShape(f"{what}'s {key} {_quoted(value)} is not a count")
+    return value
+
+
+def _object(data: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise UnexpectedShape(f"{what} is {type(data).__name__}, not an object")
+    return data
+
+
+def _optional_object(data: Mapping[str, Any], key: str, what: str) -> Mapping[str, Any]:
+    """An optional object field: absent and null are {}; another type is damage."""
+    value = data.get(key)
+    return {} if value is None else _object(value, f"{what}'s {key}")
+
+
+def _weights(data: Mapping[str, Any], what: str) -> tuple[tuple[str, float], ...]:
+    routing = _optional_object(data, "RoutingConfig", what)
+    weights = _optional_object(routing, "AdditionalVersionWeights", what)
+    for version, weight in weights.items():
+        if not isinstance(version, str) or not version.isdigit():
+            raise UnexpectedShape(f"{what} routes traffic to {_quoted(version)}, not a version")
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            raise UnexpectedShape(f"{what}'s weight for {version} is not a number")
+        if not 0.0 <= weight <= 1.0:  # NaN fails both comparisons too
+            raise UnexpectedShape(f"{what}'s weight for {version} is {weight}, not 0.0-1.0")
+    return normalise_weights(weights)
+
+
+def alias_from(data: Any) -> LiveAlias:
+    """Total over what parses as JSON: a LiveAlias, or UnexpectedShape saying why not."""
+    data = _object(data, "an alias")
+    name = data.get("Name")
+    if not isinstance(name, str) or not name:
+        raise UnexpectedShape(f"an alias has the Name {_quoted(name)}, not a name")
+    what = f"alias {_quoted(name)}"
     return LiveAlias(
-        name=str(data["Name"]),
-        version=str(data["FunctionVersion"]),
-        weights=normalise_weights(routing.get("AdditionalVersionWeights")),
-        description=str(data.get("Description") or ""),
-        revision_id=str(data.get("RevisionId") or ""),
-        arn=str(data.get("AliasArn") or ""),
+        name=name,
+        version=_version(data, "FunctionVersion", what),
+        weights=_weights(data, what),
+        description=_text(data, "Description", what),
+        revision_id=_text(data, "RevisionId", what),
+        arn=_text(data, "AliasArn", what),
     )
 
 
-def version_from(data: Mapping[str, Any]) -> VersionInfo:
-    dlq = data.get("DeadLetterConfig") or {}
+def version_from(data: Any) -> VersionInfo:
+    """Total, like :func:`alias_from` (a missing Version is $LATEST's answer)."""
+    data = _object(data, "a function configuration")
+    version = data.get("Version", LATEST)
+    what = f"version {_quoted(version)}"
+    dlq = _optional_object(data, "DeadLetterConfig", what)
     return VersionInfo(
-        version=str(data.get("Version", LATEST)),
-        code_sha256=str(data.get("CodeSha256", "")),
-        revision_id=str(data.get("RevisionId") or ""),
-        last_update_status=str(data.get("LastUpdateStatus") or "Successful"),
-        state=str(data.get("State") or "Active"),
-        role=str(data.get("Role") or ""),
-        dead_letter_target=str(dlq.get("TargetArn") or ""),
-        description=str(data.get("Description") or ""),
+        version=_version({"Version": version}, "Version", "a function configuration"),
+        code_sha256=_text(data, "CodeSha256", what),
+        revision_id=_text(data, "RevisionId", what),
+        last_update_status=_text(data, "LastUpdateStatus", what) or "Successful",
+        state=_text(data, "State", what) or "Active",
+        role=_text(data, "Role", what),
+        dead_letter_target=_text(dlq, "TargetArn", what),
+        description=_text(data, "Description", what),
     )
 
 
@@ -110,11 +187,30 @@ def qualifier_of(arn: str) -> str | None:
     return parts[7] if len(parts) > 7 and parts[7] else None
 
 
-def provisioned_from(qualifier: str, data: Mapping[str, Any]) -> ProvisionedConfig:
+def provisioned_from(qualifier: str, data: Any) -> ProvisionedConfig:
+    what = f"the provisioned concurrency of {_quoted(qualifier)}"
+    data = _object(data, what)
     return ProvisionedConfig(
         qualifier=qualifier,
-        requested=int(data.get("RequestedProvisionedConcurrentExecutions") or 0),
-        allocated=int(data.get("AllocatedProvisionedConcurrentExecutions") or 0),
-        status=str(data.get("Status") or ""),
-        reason=str(data.get("StatusReason") or ""),
+        requested=_count(data, "RequestedProvisionedConcurrentExecutions", what),
+        allocated=_count(data, "AllocatedProvisionedConcurrentExecutions", what),
+        status=_text(data, "Status", what),
+        reason=_text(data, "StatusReason", what),
     )
+
+
+def provisioned_list_from(items: list[Any]) -> list[ProvisionedConfig]:
+    """ListProvisionedConcurrencyConfigs' items, each by the qualifier of its FunctionArn."""
+    found = []
+    for item in items:
+        arn = _text(_object(item, "a provisioned-concurrency config"), "FunctionArn", "a config")
+        found.append(provisioned_from(qualifier_of(arn) or "", item))
+    return found
+
+
+def account_from(identity: Any) -> str:
+    """GetCallerIdentity's Account: twelve digits."""
+    account = _object(identity, "the caller identity").get("Account")
+    if not isinstance(account, str) or not re.fullmatch(r"[0-9]{12}", account):
+        raise UnexpectedShape(f"the caller identity's Account {_quoted(account)} is not an account")
+    return account
