@@ -70,6 +70,22 @@ def test_a_mapping_created_on_an_alias_carries_the_alias_and_is_listed_by_name(
     assert got["FunctionArn"] == f"{FN_ARN}:live" and got["BatchSize"] == 5
 
 
+def test_calls_naming_only_a_mapping_uuid_are_counted_for_its_function(
+    client: Any, fidelity_proxy: FidelityProxy, fn: str, queue: str
+) -> None:
+    made = client.create_event_source_mapping(EventSourceArn=queue, FunctionName=f"{FN_ARN}:live")
+    client.get_event_source_mapping(UUID=made["UUID"])
+    client.update_event_source_mapping(UUID=made["UUID"], BatchSize=7)
+    client.delete_event_source_mapping(UUID=made["UUID"])
+    counted = fidelity_proxy.calls_for(fn)
+    assert {op: counted[op] for op in counted if "EventSourceMapping" in op} == {
+        "CreateEventSourceMapping": 1,
+        "GetEventSourceMapping": 1,
+        "UpdateEventSourceMapping": 1,
+        "DeleteEventSourceMapping": 1,
+    }
+
+
 def test_one_mapping_per_source_and_function(client: Any, fn: str, queue: str) -> None:
     client.create_event_source_mapping(EventSourceArn=queue, FunctionName=f"{FN_ARN}:live")
     with pytest.raises(ClientError) as again:

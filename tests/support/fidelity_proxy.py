@@ -276,8 +276,10 @@ class FidelityProxy(AttachmentOperations, ProvisionedOperations, LambdaOperation
         record = RequestRecord(method, req.path, req.op, req.function, time.monotonic())
         with self._lock:
             self._calls[req.op] += 1
-            if req.function:
-                self._calls_by_function.setdefault(req.function, Counter())[req.op] += 1
+            # A mapping's Get/Update/Delete names only its UUID: counted for its function.
+            function = req.function or self._mapping_owner(req)
+            if function:
+                self._calls_by_function.setdefault(function, Counter())[req.op] += 1
             self._log.append(record)
         verdict, record.fault = self._admit(req)
         if isinstance(verdict, Reply):

@@ -77,6 +77,14 @@ class MappingOperations(EmulationBase):
 
     # -- event source mappings -----------------------------------------------------------
 
+    def _mapping_owner(self, req: Request) -> str | None:
+        """The function a mapping made through the proxy belongs to, by its UUID."""
+        if req.op not in MAPPING_OPS or not req.item:
+            return None
+        with self._mappings_lock:
+            note = self._mappings.get(req.item)
+        return note.function if note is not None and note.function else None
+
     def _check_bound_target(self, req: Request, state: FunctionState) -> None:
         """The function, and the version or alias named, exist (ResourceNotFoundException)."""
         self._latest_config(req)
