@@ -96,19 +96,6 @@ def test_no_region_is_a_clean_error(moto, tmp_path, command):
     assert "no region" in proc.stdout + proc.stderr
 
 
-def test_validate_does_not_load_the_aws_sdk():
-    code = (
-        "import sys\n"
-        "from reconciler.cli import main\n"
-        "rc = main(['validate', 'manifests'])\n"
-        "assert 'boto3' not in sys.modules, 'validate imported boto3'\n"
-        "raise SystemExit(rc)\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    assert "manifest files valid" in proc.stdout
-
-
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
