@@ -21,10 +21,11 @@ from reconciler.aws.attachments import (
     statements_from,
     url_from,
 )
+from reconciler.aws.calls import UNREADABLE_ATTEMPTS
 from reconciler.aws.gateway import Connection, LambdaGateway, Session
 from reconciler.aws.live import EventSourceMapping, FunctionUrl, PolicyStatement
 from reconciler.aws.throttle import GET_POLICY_RPS, RateLimits, RetryPolicy
-from reconciler.errors import AwsError, ConflictError, InvalidRequestError
+from reconciler.errors import AwsError, ConflictError, InvalidRequestError, MalformedResponseError
 from reconciler.manifest.model import CorsSpec, EventSourceSpec, FunctionUrlSpec, PermissionSpec
 from tests.fakes import FakeGateway
 from tests.support.fidelity_proxy import FidelityProxy
@@ -600,7 +601,7 @@ class Hostile:
         # A marker seen before ends the listing instead of looping for ever.
         ({"FunctionUrlConfigs": [], "NextMarker": "again"}, 2),
         ({"FunctionUrlConfigs": None, "NextMarker": ""}, 1),
-        ({"FunctionUrlConfigs": [None, {"FunctionUrl": "https://u/"}, {}]}, 1),
+        ({"FunctionUrlConfigs": [{"FunctionUrl": "https://u/"}, {}]}, 1),
         ({"FunctionUrlConfigs": [{"FunctionUrl": 5, "FunctionArn": True, "Cors": None}]}, 1),
     ],
 )
@@ -611,6 +612,19 @@ def test_hostile_listings_end_and_parse_to_nothing(body: Any, pages: int) -> Non
     finally:
         hostile.close()
     assert len(hostile.requests) == pages
+
+
+def test_a_null_in_a_listing_is_an_unreadable_answer_not_nothing() -> None:
+    """Lambda documents no list with null items: that answer is damage (retried a
+    few times, then that function's MalformedResponseError), not an empty listing."""
+    hostile = Hostile({"FunctionUrlConfigs": [None, {"FunctionUrl": "https://u/"}]})
+    try:
+        with pytest.raises(MalformedResponseError) as caught:
+            gateway(hostile.url).function_urls("svc")
+    finally:
+        hostile.close()
+    assert "FunctionUrlConfigs[0] is null" in str(caught.value)
+    assert len(hostile.requests) == UNREADABLE_ATTEMPTS
 
 
 # -- the fake gateway keeps the same rules ---------------------------------------------------
