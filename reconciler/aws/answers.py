@@ -83,6 +83,26 @@ def _key(key: Any) -> str:
     return text if len(text) <= 40 and text.isprintable() else f"{text[:37]!r}..."
 
 
+_CONTAINERS = frozenset({"structure", "list", "map"})
+# Per botocore shape: its body members that hold objects, lists or maps, by the
+# name they have in the JSON. Scalars are not checked, so a version listing's
+# ~40 members per item cost a dict lookup for the few that are there.
+_NESTED: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def _nested_members(shape: Any) -> dict[str, Any]:
+    cached = _NESTED.get(id(shape))
+    if cached is not None and cached[0] is shape:
+        return cached[1]
+    members = {
+        member.serialization.get("name", name): member
+        for name, member in shape.members.items()
+        if member.type_name in _CONTAINERS and not member.serialization.get("location")
+    }
+    _NESTED[id(shape)] = (shape, members)  # the shape is kept, so its id stays its own
+    return members
+
+
 def shape_problem(value: Any, shape: Any, path: str = "") -> str | None:
     """Where ``value`` (parsed JSON) is not the object/list/map that ``shape`` (a
     botocore shape) documents, or None. null is "absent", as botocore reads it,
@@ -93,30 +113,35 @@ def shape_problem(value: Any, shape: Any, path: str = "") -> str | None:
     if kind == "structure" and not getattr(shape, "is_document_type", False):
         if not isinstance(value, Mapping):
             return f"{_at(path)} {_kind(value)}, not an object"
-        for name, member in shape.members.items():
-            if member.serialization.get("location"):
-                continue  # a header or the status code, not the body
-            key = member.serialization.get("name", name)
-            found = shape_problem(value.get(key), member, f"{path}.{key}" if path else key)
-            if found:
-                return found
+        nested = _nested_members(shape)
+        if not nested:
+            return None
+        for key, item in value.items():
+            member = nested.get(key)
+            if member is not None and item is not None:
+                found = shape_problem(item, member, f"{path}.{key}" if path else key)
+                if found:
+                    return found
     elif kind == "list":
         if not isinstance(value, list):
             return f"{_at(path)} {_kind(value)}, not a list"
+        inner = shape.member
         for index, item in enumerate(value):
             # botocore keeps a null item (sparse lists); Lambda documents none.
             if item is None:
                 return f"{path}[{index}] is null"
-            found = shape_problem(item, shape.member, f"{path}[{index}]")
-            if found:
-                return found
+            if inner.type_name in _CONTAINERS:
+                found = shape_problem(item, inner, f"{path}[{index}]")
+                if found:
+                    return found
     elif kind == "map":
         if not isinstance(value, Mapping):
             return f"{_at(path)} {_kind(value)}, not an object"
-        for key, item in value.items():
-            found = shape_problem(item, shape.value, f"{path}[{_key(key)}]")
-            if found:
-                return found
+        if shape.value.type_name in _CONTAINERS:
+            for key, item in value.items():
+                found = shape_problem(item, shape.value, f"{path}[{_key(key)}]")
+                if found:
+                    return found
     return None
 
 

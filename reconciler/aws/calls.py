@@ -125,6 +125,12 @@ def _check_answer(operation_model: Any, response_dict: Mapping[str, Any], **_: A
         raise UnreadableAnswer(why, status, start)
 
 
+def watch_answers(client: Any) -> None:
+    """Check every answer of ``client`` before botocore parses it (once per client:
+    the session calls this when it makes one)."""
+    client.meta.events.register("before-parse", _check_answer, unique_id=_HOOK_ID)
+
+
 def _parse_failure(exc: BaseException) -> str:
     """botocore's words for what it could not parse: one short line (a
     ResponseParserError carries the whole body)."""
@@ -153,7 +159,6 @@ class Caller:
         self.service = service
         self.region = region
         self.client = session.client(service, region)
-        self.client.meta.events.register("before-parse", _check_answer, unique_id=_HOOK_ID)
         self._policy = session.connection.retry
 
     @property

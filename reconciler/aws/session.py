@@ -20,7 +20,7 @@ import botocore.exceptions
 
 from reconciler import __version__
 from reconciler.aws.breaker import CircuitBreaker
-from reconciler.aws.calls import CREDENTIALS_TODO, Caller, reading
+from reconciler.aws.calls import CREDENTIALS_TODO, Caller, reading, watch_answers
 from reconciler.aws.shapes import CallStats, Connection, account_from
 from reconciler.aws.throttle import RateLimits
 from reconciler.errors import AwsEnvironmentError, CredentialsError, EndpointInvalidError
@@ -101,7 +101,9 @@ class Session:
         key = (service, region)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = self._new_client(service, region)
+                client = self._new_client(service, region)
+                watch_answers(client)
+                self._clients[key] = client
             return self._clients[key]
 
     def _new_client(self, service: str, region: str) -> Any:
