@@ -1,6 +1,6 @@
 """Benchmark: reconciler on manifests as users write them, each beside its floor.
 
-    make bench                                       # the full matrix (about 25 minutes)
+    make bench                                       # the full matrix (about 15 minutes)
     .venv/bin/python bench/run.py --functions 100 --scale 0 --skip-throttled   # a quick look
 
 Seeds a moto server (in its own process) with N functions (3 published versions; `live`
