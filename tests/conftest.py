@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.e2e import Cli
 from tests.support.fidelity_proxy import FidelityProxy
 from tests.support.moto_server import MotoServer, aws_client, lambda_client
 
@@ -29,6 +31,15 @@ def fidelity_proxy(moto: MotoServer) -> Iterator[FidelityProxy]:
     """An AWS-fidelity proxy in front of the freshly reset moto server."""
     with FidelityProxy(moto.url) as proxy:
         yield proxy
+
+
+@pytest.fixture
+def cli(fidelity_proxy: FidelityProxy, tmp_path: Path) -> Cli:
+    """The real CLI through the fidelity proxy, manifests in a folder of their own
+    (a module may define its own `cli`, e.g. straight to moto)."""
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    return Cli(fidelity_proxy.url, folder)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import os
 import pty
 import subprocess
 import sys
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -28,7 +27,6 @@ from reconciler.plan import (
 from reconciler.plan.model import ActionResult
 from reconciler.report.documents import apply_doc, plan_doc
 from reconciler.report.text import render_text
-from tests.e2e import Cli
 from tests.support.moto_server import lambda_client, seed_function
 
 HONEST = {"unchanged", "changed", "failed", "not_attempted"}
@@ -188,13 +186,6 @@ def test_the_summary_suggests_a_rerun_only_where_it_helps(doc, says, again):
 
 
 # -- through the CLI ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli(fidelity_proxy, tmp_path: Path) -> Cli:
-    folder = tmp_path / "manifests"
-    folder.mkdir()
-    return Cli(fidelity_proxy.url, folder)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ statement; call budgets come from the proxy's counts."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,13 +21,6 @@ ARN = "arn:aws:lambda:eu-west-1:123456789012:function:orders"
 @pytest.fixture
 def client(fidelity_proxy: FidelityProxy) -> Any:
     return lambda_client(fidelity_proxy.url)
-
-
-@pytest.fixture
-def cli(fidelity_proxy: FidelityProxy, tmp_path: Path) -> Cli:
-    folder = tmp_path / "manifests"
-    folder.mkdir()
-    return Cli(fidelity_proxy.url, folder)
 
 
 @pytest.fixture

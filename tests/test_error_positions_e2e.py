@@ -11,15 +11,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.manifest.annotations import escape_property
-from tests.e2e import Cli
 from tests.support.moto_server import lambda_client, seed_function
-
-
-@pytest.fixture
-def cli(fidelity_proxy, tmp_path: Path) -> Cli:
-    folder = tmp_path / "manifests"
-    folder.mkdir()
-    return Cli(fidelity_proxy.url, folder)
 
 
 def line_of(path: Path, text: str) -> int:

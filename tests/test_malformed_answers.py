@@ -9,7 +9,6 @@ applied as usual; exit 1 as for any AWS error of a function; no traceback unless
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -53,13 +52,6 @@ UPDATE_ALIAS = {
     ),
     "truncated": (b'{"AliasArn": "arn:aws:lambda:eu-west-1:1', "application/json", "cut off"),
 }
-
-
-@pytest.fixture
-def cli(fidelity_proxy: FidelityProxy, tmp_path: Path) -> Cli:
-    folder = tmp_path / "manifests"
-    folder.mkdir()
-    return Cli(fidelity_proxy.url, folder)
 
 
 @pytest.fixture
