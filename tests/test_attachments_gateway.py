@@ -225,6 +225,19 @@ def test_url_errors(gw: LambdaGateway, svc: str) -> None:
 # -- resource-based policy ------------------------------------------------------------------
 
 
+def test_a_change_to_what_is_gone_says_what_is_missing(gw: LambdaGateway) -> None:
+    """One mutation path (Caller.mutate) for aliases and attachments: AWS's 404 on a
+    change is an AwsError naming what the change needed, not a silent None."""
+    with pytest.raises(AwsError) as alias_change:
+        gw.create_alias("nowhere", "live", "1", (), None)
+    assert (alias_change.value.status, alias_change.value.alias) == (404, "live")
+    assert "function or version not found" in str(alias_change.value)
+    with pytest.raises(AwsError) as permission:
+        gw.add_permission("nowhere", "live", PermissionSpec("partner", "111122223333"))
+    assert permission.value.status == 404
+    assert "function or alias not found" in str(permission.value)
+
+
 def test_permissions_are_added_read_and_removed_per_alias(gw: LambdaGateway, svc: str) -> None:
     assert gw.policy(svc, "live") == []
     s3 = PermissionSpec(

@@ -26,7 +26,7 @@ from reconciler.aws.attachment_shapes import (
     text_of,
     url_from,
 )
-from reconciler.aws.calls import Caller, NotFound
+from reconciler.aws.calls import Caller
 from reconciler.aws.live import EventSourceMapping, FunctionUrl, PolicyStatement
 from reconciler.errors import AwsError, InvalidRequestError
 from reconciler.manifest.model import EventSourceSpec, FunctionUrlSpec, PermissionSpec
@@ -244,12 +244,9 @@ class BoundCalls:
         method: Callable[..., Any],
         params: dict[str, Any],
     ) -> Any:
-        try:
-            return self._calls.call(operation, function, alias, method, **params)
-        except NotFound as exc:
-            raise AwsError(
-                operation, function, "function or alias not found", alias=alias, status=404
-            ) from exc
+        return self._calls.mutate(
+            operation, function, alias, method, params, missing="function or alias"
+        )
 
     def _settled(
         self,

@@ -190,6 +190,25 @@ class Caller:
         except NotFound:
             return None
 
+    def mutate(
+        self,
+        operation: str,
+        function: str,
+        alias: str,
+        method: Callable[..., Any],
+        params: dict[str, Any],
+        *,
+        missing: str = "function or version",
+    ) -> Any:
+        """Like :meth:`call` for a change: a 404 means what the change needs is gone,
+        which the caller reports (an AwsError saying ``missing`` was not found)."""
+        try:
+            return self.call(operation, function, alias, method, **params)
+        except NotFound as exc:
+            raise AwsError(
+                operation, function, f"{missing} not found", alias=alias, status=404
+            ) from exc
+
     def call(
         self,
         operation: str,

@@ -44,6 +44,7 @@ class LambdaGateway:
         self._client = self._calls.client
         self._policy = session.connection.retry
         self._call = self._calls.call
+        self._mutate = self._calls.mutate
         self._optional = self._calls.optional
         self._alarms: Caller | None = None
         self._bound = BoundCalls(self._calls)
@@ -340,19 +341,3 @@ class LambdaGateway:
         except NotFound:
             return False
         return True
-
-    def _mutate(
-        self,
-        operation: str,
-        function: str,
-        alias: str,
-        method: Callable[..., Any],
-        params: dict[str, Any],
-    ) -> Mapping[str, Any]:
-        try:
-            data: Mapping[str, Any] = self._call(operation, function, alias, method, **params)
-        except NotFound as exc:
-            raise AwsError(
-                operation, function, "function or version not found", alias=alias, status=404
-            ) from exc
-        return data
