@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -84,22 +85,22 @@ def _key(key: Any) -> str:
 
 
 _CONTAINERS = frozenset({"structure", "list", "map"})
-# Per botocore shape: its body members that hold objects, lists or maps, by the
-# name they have in the JSON. Scalars are not checked, so a version listing's
-# ~40 members per item cost a dict lookup for the few that are there.
-_NESTED: dict[int, tuple[Any, dict[str, Any]]] = {}
+# Per botocore shape (hashed by identity; a client's shapes live as long as it
+# does): its body members that hold objects, lists or maps, by the name they have
+# in the JSON. Scalars are not checked, so a version listing's ~40 members per
+# item cost a dict lookup for the few that are there.
+_NESTED: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def _nested_members(shape: Any) -> dict[str, Any]:
-    cached = _NESTED.get(id(shape))
-    if cached is not None and cached[0] is shape:
-        return cached[1]
-    members = {
-        member.serialization.get("name", name): member
-        for name, member in shape.members.items()
-        if member.type_name in _CONTAINERS and not member.serialization.get("location")
-    }
-    _NESTED[id(shape)] = (shape, members)  # the shape is kept, so its id stays its own
+    members = _NESTED.get(shape)
+    if members is None:
+        members = {
+            member.serialization.get("name", name): member
+            for name, member in shape.members.items()
+            if member.type_name in _CONTAINERS and not member.serialization.get("location")
+        }
+        _NESTED[shape] = members
     return members
 
 
