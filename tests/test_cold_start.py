@@ -8,6 +8,13 @@ import sys
 import pytest
 
 
+def fresh_python(code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a new interpreter (nothing imported yet); it must exit 0."""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
 @pytest.mark.parametrize("argv", [["--version"], ["-q", "--version"]])
 def test_version_loads_no_command_and_no_aws_sdk(argv: list[str]) -> None:
     code = (
@@ -20,8 +27,7 @@ def test_version_loads_no_command_and_no_aws_sdk(argv: list[str]) -> None:
         "loaded = [m for m in sys.modules if m == 'boto3' or m.startswith('reconciler.commands.')]\n"
         "assert not loaded, loaded\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
+    proc = fresh_python(code)
     assert proc.stdout.startswith("reconciler ")
 
 
@@ -38,8 +44,7 @@ def test_commands_do_not_import_what_only_failures_need(command: str) -> None:
         f"loaded = [m for m in {HEAVY!r} if m in sys.modules]\n"
         "assert not loaded, loaded\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
+    fresh_python(code)
 
 
 def test_validating_valid_manifests_loads_neither_the_aws_sdk_nor_jsonschema() -> None:
@@ -51,6 +56,5 @@ def test_validating_valid_manifests_loads_neither_the_aws_sdk_nor_jsonschema() -
         "assert not loaded, loaded\n"
         "raise SystemExit(rc)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
+    proc = fresh_python(code)
     assert "manifest files valid" in proc.stdout
