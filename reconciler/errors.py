@@ -27,7 +27,8 @@ of the JSON document a failed run prints.
         ├── PreconditionFailedError  412: RevisionId no longer current
         ├── AccessDeniedError        credentials lack a permission
         ├── InvalidRequestError      400: AWS rejected the parameters
-        └── MalformedResponseError   a 2xx answer that cannot be read, retries spent
+        └── MalformedResponseError   a 2xx answer that cannot be read (retries spent),
+                                     or lacks what the operation always returns
 """
 
 from __future__ import annotations
